@@ -1,0 +1,261 @@
+package inventory
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/credwatch/credwatch/internal/msgraph"
+)
+
+// Build turns what a scan read into the domain model. It fails, naming the
+// object and field, on data it cannot read (an unparseable date, two
+// objects with one id) rather than guessing; a missing date stays zero for
+// the rules to report.
+func Build(s *Snapshot, source string) (*Tenant, error) {
+	if s == nil {
+		return nil, errors.New("build inventory: no snapshot")
+	}
+	t := &Tenant{
+		ID:          s.TenantID,
+		CollectedAt: s.CollectedAt.UTC(),
+		Source:      source,
+		Complete:    s.Complete,
+		Incomplete:  cloneOrNil(s.Incomplete),
+		Objects:     make([]Object, 0, len(s.Applications)+len(s.ServicePrincipals)),
+	}
+	seen := make(map[string]string) // object id -> what already holds it
+
+	resources := indexResources(s)
+	// An application shows the permissions of its service principal; the
+	// lowest object id wins should a merged file hold two per appId.
+	type grant struct {
+		spID  string
+		perms []Permission
+	}
+	spPerms := make(map[string]grant)
+	for i := range s.ServicePrincipals {
+		sp := &s.ServicePrincipals[i]
+		obj, err := buildServicePrincipal(sp, resources)
+		if err != nil {
+			return nil, err
+		}
+		if err := claim(seen, obj); err != nil {
+			return nil, err
+		}
+		if prev, ok := spPerms[sp.AppID]; sp.AppID != "" && (!ok || sp.ID < prev.spID) {
+			spPerms[sp.AppID] = grant{sp.ID, obj.Permissions}
+		}
+		t.Objects = append(t.Objects, obj)
+	}
+	for i := range s.Applications {
+		obj, err := buildApplication(&s.Applications[i])
+		if err != nil {
+			return nil, err
+		}
+		if err := claim(seen, obj); err != nil {
+			return nil, err
+		}
+		obj.Permissions = cloneOrNil(spPerms[obj.AppID].perms)
+		t.Objects = append(t.Objects, obj)
+	}
+	// Names compare without letter case first, as people read lists.
+	slices.SortFunc(t.Objects, func(a, b Object) int {
+		return cmp.Or(
+			cmp.Compare(a.Type, b.Type),
+			cmp.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
+			cmp.Compare(a.DisplayName, b.DisplayName),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+	return t, nil
+}
+
+// claim records an object's id, failing on a second object with it.
+func claim(seen map[string]string, obj Object) error {
+	if prev, ok := seen[obj.ID]; ok {
+		return fmt.Errorf("%s: duplicate object id (also %s)", objectName(obj.Type, obj.ID, obj.DisplayName), prev)
+	}
+	seen[obj.ID] = fmt.Sprintf("%s %q", obj.Type, obj.DisplayName)
+	return nil
+}
+
+// objectName is how errors name an object: type, id and display name.
+func objectName(typ ObjectType, id, displayName string) string {
+	name := string(typ)
+	if id != "" {
+		name += " " + id
+	}
+	if displayName != "" || id == "" {
+		name += " " + strconv.Quote(displayName)
+	}
+	return name
+}
+
+func buildApplication(a *msgraph.Application) (Object, error) {
+	name := objectName(Application, a.ID, a.DisplayName)
+	if a.ID == "" {
+		return Object{}, fmt.Errorf("%s: id: missing", name)
+	}
+	created, err := optionalTime(a.CreatedDateTime, "createdDateTime")
+	if err != nil {
+		return Object{}, fmt.Errorf("%s: %w", name, err)
+	}
+	creds, err := buildCredentials(a.PasswordCredentials, a.KeyCredentials, a.FederatedIdentityCredentials)
+	if err != nil {
+		return Object{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return Object{
+		Type:           Application,
+		ID:             a.ID,
+		AppID:          a.AppID,
+		DisplayName:    a.DisplayName,
+		CreatedAt:      created,
+		SignInAudience: a.SignInAudience,
+		Tags:           cloneOrNil(a.Tags),
+		Credentials:    creds,
+		Owners:         buildOwners(a.Owners),
+	}, nil
+}
+
+func buildServicePrincipal(sp *msgraph.ServicePrincipal, resources map[string]*msgraph.ServicePrincipal) (Object, error) {
+	name := objectName(ServicePrincipal, sp.ID, sp.DisplayName)
+	if sp.ID == "" {
+		return Object{}, fmt.Errorf("%s: id: missing", name)
+	}
+	created, err := optionalTime(sp.CreatedDateTime, "createdDateTime")
+	if err != nil {
+		return Object{}, fmt.Errorf("%s: %w", name, err)
+	}
+	creds, err := buildCredentials(sp.PasswordCredentials, sp.KeyCredentials, nil)
+	if err != nil {
+		return Object{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return Object{
+		Type:                   ServicePrincipal,
+		ID:                     sp.ID,
+		AppID:                  sp.AppID,
+		DisplayName:            sp.DisplayName,
+		CreatedAt:              created,
+		SignInAudience:         sp.SignInAudience,
+		ServicePrincipalType:   sp.ServicePrincipalType,
+		AppOwnerOrganizationID: sp.AppOwnerOrganizationID,
+		FirstParty:             isFirstParty(sp.AppOwnerOrganizationID),
+		Tags:                   cloneOrNil(sp.Tags),
+		Credentials:            creds,
+		Owners:                 buildOwners(sp.Owners),
+		Permissions:            buildPermissions(sp.AppRoleAssignments, resources),
+	}, nil
+}
+
+func isFirstParty(ownerOrg string) bool {
+	return strings.EqualFold(ownerOrg, msgraph.FirstPartyTenantID) ||
+		strings.EqualFold(ownerOrg, msgraph.MicrosoftCorpTenantID)
+}
+
+// optionalTime parses a date field; an empty one is zero, not an error.
+func optionalTime(v, field string) (time.Time, error) {
+	if strings.TrimSpace(v) == "" {
+		return time.Time{}, nil
+	}
+	t, err := ParseTime(v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %w", field, err)
+	}
+	return t, nil
+}
+
+func buildOwners(in []msgraph.DirectoryObject) []Owner {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]Owner, 0, len(in))
+	for _, o := range in {
+		out = append(out, Owner{
+			Type:              ownerType(o.ODataType),
+			ID:                o.ID,
+			DisplayName:       o.DisplayName,
+			UserPrincipalName: o.UserPrincipalName,
+			Mail:              o.Mail,
+		})
+	}
+	slices.SortFunc(out, func(a, b Owner) int {
+		return cmp.Or(cmp.Compare(a.DisplayName, b.DisplayName), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+func ownerType(odataType string) OwnerType {
+	switch strings.ToLower(strings.TrimPrefix(odataType, "#")) {
+	case "microsoft.graph.user":
+		return OwnerUser
+	case "microsoft.graph.serviceprincipal":
+		return OwnerServicePrincipal
+	case "microsoft.graph.group":
+		return OwnerGroup
+	}
+	return OwnerOther
+}
+
+// indexResources maps resource service principal object ids to the
+// principal, preferring a copy that carries appRoles: a resource may be in
+// both Resources and ServicePrincipals, and only one may be complete.
+func indexResources(s *Snapshot) map[string]*msgraph.ServicePrincipal {
+	idx := make(map[string]*msgraph.ServicePrincipal, len(s.Resources))
+	add := func(list []msgraph.ServicePrincipal) {
+		for i := range list {
+			sp := &list[i]
+			if prev, ok := idx[sp.ID]; !ok || len(prev.AppRoles) == 0 && len(sp.AppRoles) > 0 {
+				idx[sp.ID] = sp
+			}
+		}
+	}
+	add(s.Resources)
+	add(s.ServicePrincipals)
+	return idx
+}
+
+// buildPermissions resolves application permissions granted to a service
+// principal. An assignment whose role cannot be resolved keeps its
+// appRoleId as the name: dropping it would hide a grant.
+func buildPermissions(assignments []msgraph.AppRoleAssignment, resources map[string]*msgraph.ServicePrincipal) []Permission {
+	var out []Permission
+	for _, a := range assignments {
+		if a.PrincipalType != "" && !strings.EqualFold(a.PrincipalType, "ServicePrincipal") {
+			continue
+		}
+		p := Permission{Resource: a.ResourceDisplayName, AppRoleID: a.AppRoleID, Value: a.AppRoleID}
+		if res, ok := resources[a.ResourceID]; ok {
+			p.Resource = cmp.Or(res.DisplayName, p.Resource)
+			p.ResourceAppID = res.AppID
+			for _, role := range res.AppRoles {
+				if strings.EqualFold(role.ID, a.AppRoleID) && role.Value != "" {
+					p.Value = role.Value
+					break
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b Permission) int {
+		return cmp.Or(
+			cmp.Compare(a.Resource, b.Resource),
+			cmp.Compare(a.Value, b.Value),
+			cmp.Compare(a.AppRoleID, b.AppRoleID),
+		)
+	})
+	return out
+}
+
+// cloneOrNil copies a slice, making empty ones nil so that a model reads
+// the same whichever source wrote [] or left the field out.
+func cloneOrNil[S ~[]E, E any](s S) S {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
+}

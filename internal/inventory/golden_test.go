@@ -1,0 +1,72 @@
+package inventory
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
+
+// goldenCases are the fixtures whose model is kept in testdata/golden: one
+// per format, and the merge of the two az CLI lists.
+var goldenCases = []struct {
+	golden string
+	files  []string
+}{
+	{"credwatch-snapshot", []string{"credwatch-snapshot.json"}},
+	{"az-app-list", []string{"az-app-list.json"}},
+	{"az-sp-list", []string{"az-sp-list.json"}},
+	{"az-merged", []string{"az-app-list.json", "az-sp-list.json"}},
+	{"pwsh-applications", []string{"pwsh-applications.json"}},
+	{"pwsh-serviceprincipal-single", []string{"pwsh-serviceprincipal-single.json"}},
+	{"graph-page-applications", []string{"graph-page-applications.json"}},
+	{"graph-pages", []string{"graph-pages.json"}},
+	{"graph-pages-jsonl", []string{"graph-pages.jsonl"}},
+}
+
+func TestModelMatchesGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.golden, func(t *testing.T) {
+			var snaps []*Snapshot
+			for _, f := range tc.files {
+				s, err := LoadFile(filepath.Join("testdata", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				snaps = append(snaps, s)
+			}
+			s, err := Merge(snaps...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenant, err := Build(s, "snapshot:"+strings.Join(tc.files, ","))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(tenant, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", "golden", tc.golden+".json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("model differs from %s (run go test -update after a deliberate change); got:\n%s", path, got)
+			}
+		})
+	}
+}
