@@ -1,0 +1,177 @@
+package graph
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// retryableStatus lists the statuses worth another attempt: throttling and
+// the server-side failures Graph documents as transient. 401 and 403 are
+// never retried: the answer will not change.
+func retryableStatus(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// transientError reports whether a transport error is worth another
+// attempt: resets, early EOFs and timeouts are; certificate and name
+// resolution failures are configuration problems and are not.
+func transientError(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var (
+		verr *tls.CertificateVerificationError
+		uerr x509.UnknownAuthorityError
+		herr x509.HostnameError
+		cerr x509.CertificateInvalidError
+		derr *net.DNSError
+	)
+	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
+		return false
+	}
+	if errors.As(err, &derr) {
+		return derr.IsTemporary || derr.IsTimeout
+	}
+	for _, target := range []error{io.EOF, io.ErrUnexpectedEOF, syscall.ECONNRESET, syscall.ECONNABORTED,
+		syscall.EPIPE, syscall.ECONNREFUSED} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		return true
+	}
+	var operr *net.OpError
+	return errors.As(err, &operr)
+}
+
+// truncatedJSON reports whether a decode error means the body stopped
+// early (a connection cut after the headers): such a response is retried.
+func truncatedJSON(err error, body []byte) bool {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var serr *json.SyntaxError
+	if errors.As(err, &serr) {
+		return serr.Offset >= int64(len(body)) || len(body) == 0
+	}
+	return false
+}
+
+// parseRetryAfter reads a Retry-After value: delta seconds, fractional
+// ones included ("2.128", which Graph has sent), or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			return 0, false
+		}
+		if f > float64(24*time.Hour/time.Second) {
+			f = float64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(math.Round(f*1000)) * time.Millisecond, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// headerValue looks a header up case-insensitively in a $batch item's
+// header map.
+func headerValue(h map[string]string, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// retryAfter is the server-given wait, capped at MaxRetryAfter.
+func (c *Client) retryAfter(v string) (time.Duration, bool) {
+	d, ok := parseRetryAfter(v, c.opt.Now())
+	if ok && d > c.opt.MaxRetryAfter {
+		d = c.opt.MaxRetryAfter
+	}
+	return d, ok
+}
+
+// backoff is the wait before attempt+1 when the server gave none:
+// exponential from BaseDelay, capped at MaxDelay, with "equal jitter" (half
+// fixed, half random) so parallel clients spread out without ever retrying
+// at once.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opt.BaseDelay
+	for i := 1; i < attempt && d < c.opt.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, c.opt.MaxDelay)
+	return d/2 + time.Duration(c.opt.Jitter()*float64(d/2))
+}
+
+// takeRetry spends one retry from the client-wide budget.
+func (c *Client) takeRetry() bool {
+	if c.opt.RetryBudget < 0 {
+		return true
+	}
+	for {
+		left := c.budget.Load()
+		if left <= 0 {
+			return false
+		}
+		if c.budget.CompareAndSwap(left, left-1) {
+			return true
+		}
+	}
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// unwrapURLError drops net/http's *url.Error wrapper, whose text repeats
+// the full URL with its query.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
