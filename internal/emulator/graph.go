@@ -1,0 +1,298 @@
+package emulator
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/credwatch/credwatch/internal/msgraph"
+)
+
+const graphContentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+
+// graphError is an error in Graph's envelope.
+type graphError struct {
+	status    int
+	code, msg string
+	inner     map[string]string // extra innerError fields (throttling)
+}
+
+func badRequest(format string, args ...any) *graphError {
+	return &graphError{400, "Request_BadRequest", fmt.Sprintf(format, args...), nil}
+}
+
+func resourceNotFound(id string) *graphError {
+	return &graphError{404, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id), nil}
+}
+
+func segmentNotFound(seg string) *graphError {
+	return &graphError{404, "Request_ResourceNotFound", fmt.Sprintf("Resource not found for the segment '%s'.", seg), nil}
+}
+
+// writeGraphError writes e with the request ids already set on w.
+func (s *Server) writeGraphError(w http.ResponseWriter, e *graphError) {
+	h := w.Header()
+	var inner jsonObject
+	if c := e.inner["code"]; c != "" {
+		inner.str("code", c)
+	}
+	inner.str("date", s.now().UTC().Format("2006-01-02T15:04:05"))
+	if m := e.inner["message"]; m != "" {
+		inner.str("message", m)
+	}
+	inner.str("request-id", h.Get("request-id"))
+	inner.str("client-request-id", h.Get("client-request-id"))
+	if st := e.inner["status"]; st != "" {
+		inner.str("status", st)
+	}
+	var body, outer jsonObject
+	body.str("code", e.code)
+	body.str("message", e.msg)
+	body.raw("innerError", inner.bytes())
+	outer.raw("error", body.bytes())
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(e.status)
+	_, _ = w.Write(outer.bytes())
+}
+
+func writeGraphJSON(w http.ResponseWriter, body []byte, ru int) {
+	h := w.Header()
+	h.Set("Content-Type", graphContentType)
+	h.Set("OData-Version", "4.0")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("x-ms-resource-unit", fmt.Sprint(ru))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// resourceUnits is Graph's documented cost of a directory read.
+func resourceUnits(kind string, q *query, topGiven bool) int {
+	ru := 1
+	if kind == kindListApps || kind == kindAssignments {
+		ru = 2
+	}
+	if q != nil {
+		if q.sel != nil {
+			ru--
+		}
+		if len(q.expand) > 0 {
+			ru++
+		}
+		if topGiven && q.top < 20 {
+			ru--
+		}
+	}
+	return max(ru, 1)
+}
+
+// statusWriter remembers the status for stats and logs, and still lets
+// faults hijack the connection.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("connection cannot be hijacked")
+	}
+	return hj.Hijack()
+}
+
+// serveGraph answers one Graph request: ids, faults, auth, then the
+// handler. pre is the fault already drawn for a request inside a $batch
+// (nil for a request off the wire).
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, pre *faultDecision) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	reqID := newUUID()
+	clientReqID := r.Header.Get("client-request-id")
+	if clientReqID == "" {
+		clientReqID = reqID
+	}
+	h := sw.Header()
+	h.Set("request-id", reqID)
+	h.Set("client-request-id", clientReqID)
+	h.Set("Strict-Transport-Security", "max-age=31536000")
+
+	rt := parseRoute(r)
+	if pre == nil {
+		s.stats.update(func(st *Stats) { st.GraphRequests++ })
+	}
+	if rt.kind != kindBatch || pre == nil { // a $batch inside a batch is refused, not counted
+		s.stats.kind(rt.kind)
+	}
+	var d faultDecision
+	if pre != nil {
+		d = *pre
+	} else {
+		d = s.faults.decide(r.URL.Path, false, false)
+	}
+	handled, truncate := s.applyFault(sw, r, d, false)
+	switch {
+	case handled:
+	case truncate:
+		rec := newRecorder()
+		maps.Copy(rec.header, h)
+		s.handleGraph(rec, r, rt, pre != nil)
+		writeTruncated(sw, rec)
+		sw.status = rec.status
+	default:
+		s.handleGraph(sw, r, rt, pre != nil)
+	}
+	if sw.status != 0 {
+		s.stats.graphStatus(sw.status)
+	}
+	s.log.Debug("graph request", "method", r.Method, "path", r.URL.Path, "kind", rt.kind,
+		"status", sw.status, "fault", string(d.kind), "request_id", reqID, "batch", pre != nil,
+		"duration", time.Since(start))
+}
+
+// route is a parsed Graph path.
+type route struct {
+	kind    string
+	set     string // "applications" or "servicePrincipals"
+	key     string // object id, or appId when byAppID
+	byAppID bool
+	nav     string // "owners", "appRoleAssignments", "federatedIdentityCredentials"
+	navKey  string
+	err     *graphError
+}
+
+var altKeyPattern = regexp.MustCompile(`(?i)^(applications|servicePrincipals)\(appId='([^']*)'\)$`)
+
+func canonicalSet(seg string) string {
+	switch strings.ToLower(seg) {
+	case "applications":
+		return "applications"
+	case "serviceprincipals":
+		return "servicePrincipals"
+	}
+	return ""
+}
+
+func parseRoute(r *http.Request) route {
+	rest := strings.Trim(strings.TrimPrefix(r.URL.Path, "/v1.0"), "/")
+	segs := strings.Split(rest, "/")
+	rt := route{kind: kindUnknown}
+	switch m := altKeyPattern.FindStringSubmatch(segs[0]); {
+	case segs[0] == "$batch" && len(segs) == 1:
+		rt.kind = kindBatch
+		return rt
+	case canonicalSet(segs[0]) != "":
+		rt.set = canonicalSet(segs[0])
+		if len(segs) == 1 {
+			rt.kind = map[string]string{"applications": kindListApps, "servicePrincipals": kindListSPs}[rt.set]
+			return rt
+		}
+		if len(segs) == 2 && segs[1] == "$count" {
+			rt.kind = kindCount
+			return rt
+		}
+		rt.key, segs = segs[1], segs[2:]
+	case m != nil:
+		rt.set, rt.key, rt.byAppID, segs = canonicalSet(m[1]), m[2], true, segs[1:]
+	default:
+		rt.err = segmentNotFound(segs[0])
+		return rt
+	}
+	if len(segs) == 0 {
+		rt.kind = map[string]string{"applications": kindGetApp, "servicePrincipals": kindGetSP}[rt.set]
+		return rt
+	}
+	navs := map[string]map[string]string{
+		"applications":      {"owners": kindOwners, "federatedidentitycredentials": kindFICs},
+		"servicePrincipals": {"owners": kindOwners, "approleassignments": kindAssignments},
+	}[rt.set]
+	kind, ok := navs[strings.ToLower(segs[0])]
+	if !ok {
+		rt.err = segmentNotFound(segs[0])
+		return rt
+	}
+	rt.kind = kind
+	rt.nav = map[string]string{kindOwners: "owners", kindFICs: "federatedIdentityCredentials", kindAssignments: "appRoleAssignments"}[kind]
+	switch {
+	case len(segs) == 2 && kind == kindFICs && segs[1] != "":
+		rt.navKey = segs[1]
+	case len(segs) > 1:
+		rt.kind, rt.err = kindUnknown, segmentNotFound(segs[1])
+	}
+	return rt
+}
+
+func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rt route, inner bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			// A bug here must not look like a network fault to the client.
+			s.log.Error("graph handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+			s.writeGraphError(w, &graphError{500, "generalException", "An internal error occurred.", nil})
+		}
+	}()
+	if rt.err != nil {
+		s.writeGraphError(w, rt.err)
+		return
+	}
+	method := http.MethodGet
+	if rt.kind == kindBatch {
+		method = http.MethodPost
+		if inner {
+			s.writeGraphError(w, &graphError{400, "BadRequest", "A $batch request cannot contain another $batch request.", nil})
+			return
+		}
+	}
+	if r.Method != method {
+		s.writeGraphError(w, &graphError{405, "Request_BadRequest", fmt.Sprintf("The HTTP method '%s' is not allowed for this resource.", r.Method), nil})
+		return
+	}
+	if gerr := s.authorize(r); gerr != nil {
+		if gerr.status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="", authorization_uri="%s/common/oauth2/authorize", client_id="%s"`, baseURL(r), msgraph.GraphAppID))
+		}
+		s.writeGraphError(w, gerr)
+		return
+	}
+	var gerr *graphError
+	switch rt.kind {
+	case kindBatch:
+		s.handleBatch(w, r)
+		return
+	case kindListApps:
+		gerr = s.listApplications(w, r)
+	case kindListSPs:
+		gerr = s.listServicePrincipals(w, r)
+	case kindCount:
+		gerr = s.countCollection(w, r, rt)
+	case kindGetApp, kindGetSP:
+		gerr = s.getEntity(w, r, rt)
+	case kindOwners, kindAssignments, kindFICs:
+		gerr = s.listNavigation(w, r, rt)
+	}
+	if gerr != nil {
+		s.writeGraphError(w, gerr)
+	}
+}

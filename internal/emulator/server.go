@@ -1,0 +1,260 @@
+package emulator
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/credwatch/credwatch/internal/msgraph"
+)
+
+// Options configure a Server.
+type Options struct {
+	Listen    string             // "127.0.0.1:0" when empty
+	Directory *msgraph.Directory // the tenant served; TenantID from it
+	Clients   []Client           // clients allowed to get tokens
+	Faults    Faults
+	Logger    *slog.Logger     // nil = discard
+	Now       func() time.Time // nil = time.Now
+}
+
+// Client is an application allowed to get tokens from the token service.
+type Client struct {
+	ID            string
+	Secret        string              // "" = no secret accepted
+	SecretExpires time.Time           // zero = never; expired -> AADSTS7000222
+	Certificates  []*x509.Certificate // accepted for client_assertion
+	Roles         []string            // app roles in issued tokens, e.g. "Application.Read.All"
+}
+
+// Server is a running emulator.
+type Server struct {
+	log     *slog.Logger
+	now     func() time.Time
+	tenant  string
+	dir     *directory
+	clients map[string]*Client // by lower-case client id
+
+	caPEM     []byte
+	roots     *x509.CertPool
+	signKey   *rsa.PrivateKey
+	signKeyID string
+	pageSeal  cipher.AEAD
+
+	ln     net.Listener
+	http   *http.Server
+	url    string
+	faults *faultState
+	stats  statsCounter
+
+	closeOnce sync.Once
+	closeErr  error
+	done      chan struct{}
+}
+
+// sharedSigningKey, when set (by tests, where RSA key generation dominates
+// the run time), replaces the signing key otherwise generated at Start.
+var sharedSigningKey *rsa.PrivateKey
+
+// tenantIDPattern is what azidentity accepts as a tenant id.
+var tenantIDPattern = regexp.MustCompile(`^[0-9a-zA-Z.-]+$`)
+
+// Start validates opts, generates a CA, a TLS certificate and a token
+// signing key, and serves until Close.
+func Start(opts Options) (*Server, error) {
+	if opts.Directory == nil {
+		return nil, errors.New("emulator: Options.Directory is required")
+	}
+	tenant := opts.Directory.TenantID
+	if !tenantIDPattern.MatchString(tenant) {
+		return nil, fmt.Errorf("emulator: directory tenantId %q: want letters, digits, '-' or '.'", tenant)
+	}
+	s := &Server{
+		log:     opts.Logger,
+		now:     opts.Now,
+		tenant:  strings.ToLower(tenant),
+		clients: make(map[string]*Client, len(opts.Clients)),
+		done:    make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for i := range opts.Clients {
+		c := opts.Clients[i]
+		key := strings.ToLower(c.ID)
+		if key == "" {
+			return nil, fmt.Errorf("emulator: clients[%d].ID: required", i)
+		}
+		if _, dup := s.clients[key]; dup {
+			return nil, fmt.Errorf("emulator: clients[%d].ID %s: registered twice", i, c.ID)
+		}
+		c.Certificates = append([]*x509.Certificate(nil), c.Certificates...)
+		c.Roles = append([]string(nil), c.Roles...)
+		s.clients[key] = &c
+	}
+	dir, err := indexDirectory(opts.Directory)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	s.dir = dir
+	if s.faults, err = newFaultState(opts.Faults); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+
+	listen := opts.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: listen address %q: %w", listen, err)
+	}
+	pki, err := newPKI(host, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	s.caPEM, s.roots = pki.caPEM, pki.roots
+	if s.signKey = sharedSigningKey; s.signKey == nil {
+		if s.signKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return nil, fmt.Errorf("emulator: token signing key: %w", err)
+		}
+	}
+	s.signKeyID = keyID(&s.signKey.PublicKey)
+	sealKey := make([]byte, 32)
+	if _, err := rand.Read(sealKey); err != nil {
+		return nil, fmt.Errorf("emulator: page token key: %w", err)
+	}
+	block, err := aes.NewCipher(sealKey)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: page token key: %w", err)
+	}
+	if s.pageSeal, err = cipher.NewGCM(block); err != nil {
+		return nil, fmt.Errorf("emulator: page token key: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: listen: %w", err)
+	}
+	s.ln = ln
+	s.url = "https://" + urlHostPort(host, ln.Addr())
+	tlsConf := &tls.Config{
+		Certificates: []tls.Certificate{pki.leaf},
+		MinVersion:   tls.VersionTLS12,
+		// HTTP/1.1 only: the reset and truncation faults hijack the
+		// connection, which HTTP/2 does not allow.
+		NextProtos: []string{"http/1.1"},
+	}
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		// Handshake failures from clients that do not trust the CA are
+		// normal here; keep them out of stderr.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	go func() {
+		defer close(s.done)
+		err := s.http.Serve(tls.NewListener(ln, tlsConf))
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("emulator stopped", "err", err)
+		}
+	}()
+	s.log.Info("emulator started", "url", s.url, "tenant", s.tenant,
+		"applications", len(dir.apps), "servicePrincipals", len(dir.sps), "clients", len(s.clients))
+	return s, nil
+}
+
+// urlHostPort is the host:port clients should use: the listen host, with
+// unspecified addresses replaced by loopback.
+func urlHostPort(host string, addr net.Addr) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	ip := net.ParseIP(host)
+	switch {
+	case host == "" || (ip != nil && ip.IsUnspecified()):
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// URL is the server's base URL, https://127.0.0.1:PORT.
+func (s *Server) URL() string { return s.url }
+
+// AuthorityHost is the authority host for azidentity's cloud configuration.
+func (s *Server) AuthorityHost() string { return s.url + "/" }
+
+// GraphURL is the Graph v1.0 root.
+func (s *Server) GraphURL() string { return s.url + "/v1.0" }
+
+// TenantID is the tenant served.
+func (s *Server) TenantID() string { return s.tenant }
+
+// CACertPEM is the CA certificate generated at Start, in PEM.
+func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.caPEM...) }
+
+// Client returns an HTTP client that trusts the server's CA.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: s.roots, MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+	}}
+}
+
+// SetFaults replaces the fault configuration at run time; the random
+// generator is reseeded from f.Seed and scripted counts start afresh. An
+// invalid configuration is refused and the previous one kept.
+func (s *Server) SetFaults(f Faults) error {
+	if err := s.faults.set(f); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	return nil
+}
+
+// Close stops the server and waits for it to finish serving.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := s.http.Shutdown(ctx)
+		if err != nil {
+			err = s.http.Close()
+		}
+		<-s.done
+		s.closeErr = err
+	})
+	return s.closeErr
+}
+
+// ServeHTTP routes token service and Graph requests.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") {
+		s.serveGraph(w, r, nil)
+		return
+	}
+	s.serveSTS(w, r)
+}
+
+// baseURL is scheme and host as the client reached us, so links and
+// issuers match the authority it configured.
+func baseURL(r *http.Request) string {
+	return "https://" + r.Host
+}
