@@ -68,7 +68,10 @@ type Finding struct {
 	Message    string               `json:"message"`
 	// Deadline is when the finding turns worse or the credential stops
 	// working (usually the credential's end), if any.
-	Deadline *time.Time        `json:"deadline,omitempty"`
+	Deadline *time.Time `json:"deadline,omitempty"`
+	// Evidence holds the facts behind the finding: thresholds used,
+	// permissions, owners. Findings of one evaluation may share a map, so
+	// treat it as read-only (copy before changing).
 	Evidence map[string]string `json:"evidence,omitempty"`
 	// Suppressed is set when a configured exception covers the finding;
 	// suppressed findings stay in the output, marked.
