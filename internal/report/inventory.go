@@ -81,8 +81,8 @@ func writeInventoryTable(buf *bytes.Buffer, inv *Inventory) error {
 	tt.row("", "TYPE", "APP", "APP ID", "CREDENTIAL", "KEY", "DESCRIPTION", "HINT", "START", "END", "LEFT", "OWNERS", "PERMISSIONS")
 	for _, r := range inv.Credentials {
 		left := ""
-		if r.DaysLeft != nil {
-			left = daysText(*r.DaysLeft)
+		if r.End != nil {
+			left = daysText(*r.End, inv.ScannedAt)
 		}
 		tt.row("", cell(objectKind(r.ObjectType), 6), cell(r.AppName, nameWidth), cell(r.AppID, idWidth),
 			cell(string(r.CredentialType), 12), cell(r.KeyID, shortKey), cell(r.Description, 30),

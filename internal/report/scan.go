@@ -369,17 +369,19 @@ func leftText(deadline *time.Time, now time.Time) string {
 	if deadline == nil {
 		return ""
 	}
-	return daysText(daysLeft(*deadline, now))
+	return daysText(*deadline, now)
 }
 
-func daysText(d int) string {
-	switch {
-	case d == 0:
-		return "today"
-	case d < 0:
-		return fmt.Sprintf("%dd ago", -d)
+// daysText counts whole days in the direction of end, rounded down both
+// ways, so it agrees with the findings' "expired N days ago".
+func daysText(end, now time.Time) string {
+	if end.Before(now) {
+		return fmt.Sprintf("%dd ago", int(now.Sub(end)/(24*time.Hour)))
 	}
-	return fmt.Sprintf("%dd", d)
+	if d := daysLeft(end, now); d > 0 {
+		return fmt.Sprintf("%dd", d)
+	}
+	return "today"
 }
 
 func dateText(t *time.Time) string {

@@ -65,6 +65,28 @@ func TestDaysLeftRoundsDown(t *testing.T) {
 	}
 }
 
+// The LEFT column must agree with the findings' "expired N days ago": both
+// count whole days elapsed, rounded down.
+func TestDaysTextAgreesWithElapsedDays(t *testing.T) {
+	tests := []struct {
+		name string
+		end  time.Time
+		want string
+	}{
+		{"in 36 hours", fixedNow.Add(36 * time.Hour), "1d"},
+		{"in 23 hours", fixedNow.Add(23 * time.Hour), "today"},
+		{"exactly now", fixedNow, "today"},
+		{"an hour ago", fixedNow.Add(-time.Hour), "0d ago"},
+		{"70.5 days ago", fixedNow.Add(-70*24*time.Hour - 12*time.Hour), "70d ago"},
+		{"exactly a day ago", fixedNow.Add(-24 * time.Hour), "1d ago"},
+	}
+	for _, tt := range tests {
+		if got := daysText(tt.end, fixedNow); got != tt.want {
+			t.Errorf("%s: daysText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestCredentialRowsCarryContext(t *testing.T) {
 	s := fixtureScan()
 	var found bool
