@@ -151,4 +151,7 @@ type Directory struct {
 	// assignment, with id, appId, displayName and appRoles. A resource that
 	// is also in ServicePrincipals may appear in both.
 	Resources []ServicePrincipal `json:"resources,omitempty"`
+	// Activity is present when the scan read audit, sign-in, usage or
+	// policy data.
+	Activity *Activity `json:"activity,omitempty"`
 }
