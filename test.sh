@@ -5,6 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Headless Chromium for the HTML report and dashboard browser tests.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (browser tests)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+# Browser tests fail rather than skip when run through this script.
+export CREDWATCH_REQUIRE_BROWSER=1
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
@@ -21,7 +33,7 @@ go test -count=1 ./...
 echo "== fuzz"
 while read -r pkg target; do
   [ -n "$pkg" ] || continue
-  go test -run '^$' -fuzz "^${target}\$" -fuzztime 5s "$pkg"
+  go test -run '^$' -fuzz "^${target}\$" -fuzztime 5s -fuzzminimizetime 2s "$pkg"
 done < <(grep -rl --include='*_test.go' '^func Fuzz' internal | while read -r f; do
   for t in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
     echo "./$(dirname "$f") $t"

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer lets the test read what a command running in another
+// goroutine has written so far.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestStandaloneEmulatorLiveScanLeaksNoSecret runs `credwatch emulator` as a
+// user would, then scans it as a live tenant with the client secret in the
+// environment and debug logging on, and checks that neither the secret nor
+// any token shows up anywhere the user can see.
+func TestStandaloneEmulatorLiveScanLeaksNoSecret(t *testing.T) {
+	dir := t.TempDir()
+	ca, secretFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "secret.txt")
+	ctx, cancel := context.WithCancel(context.Background())
+	var emuOut, emuErr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"emulator", "--listen", "127.0.0.1:0", "--ca-out", ca, "--client-secret-out", secretFile, "--log-level", "debug"},
+			&env{stdout: &emuOut, stderr: &emuErr, now: func() time.Time { return demoNow }})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("emulator exit %d: %s", code, emuErr.String())
+		}
+	}()
+
+	field := func(name string) string {
+		m := regexp.MustCompile(name + `:\s+(\S+)`).FindStringSubmatch(emuOut.String())
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for field("graph url") == "" || field("scanner client") == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator did not start: %s %s", emuOut.String(), emuErr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b, err := os.ReadFile(secretFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if len(secret) < 16 {
+		t.Fatalf("secret file holds %d characters", len(secret))
+	}
+	if fi, _ := os.Stat(secretFile); fi.Mode().Perm() != 0o600 {
+		t.Errorf("secret file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	t.Setenv("AZURE_TENANT_ID", field("tenant id"))
+	t.Setenv("AZURE_CLIENT_ID", field("scanner client"))
+	t.Setenv("AZURE_CLIENT_SECRET", secret)
+	r := runCLI(t, "inventory", "--tenant", field("tenant id"), "--authority-host", field("authority host"),
+		"--graph-url", field("graph url"), "--ca-file", ca, "--format", "json", "--log-level", "debug")
+	if r.code != 0 {
+		t.Fatalf("live inventory against the emulator: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "payroll") && len(r.stdout) < 1000 {
+		t.Errorf("inventory looks empty:\n%.500s", r.stdout)
+	}
+	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)
+	for name, text := range map[string]string{"emulator stdout": emuOut.String(), "emulator log": emuErr.String(), "scan stdout": r.stdout, "scan log": r.stderr} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s contains the client secret", name)
+		}
+		if jwt.MatchString(text) {
+			t.Errorf("%s contains a token: %s", name, jwt.FindString(text))
+		}
+	}
+
+	// A wrong secret is a clear runtime error naming the token service's
+	// code, not a hang or a partial inventory.
+	t.Setenv("AZURE_CLIENT_SECRET", "wrong-"+secret)
+	r = runCLI(t, "inventory", "--tenant", field("tenant id"), "--authority-host", field("authority host"),
+		"--graph-url", field("graph url"), "--ca-file", ca)
+	if r.code != ExitError || !strings.Contains(r.stderr, "AADSTS7000215") {
+		t.Errorf("wrong secret: exit %d, stderr %q; want exit 1 naming AADSTS7000215", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, secret) {
+		t.Error("the error shows the secret")
+	}
+}
