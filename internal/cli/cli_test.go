@@ -153,3 +153,16 @@ func TestRulesCatalogAndExplain(t *testing.T) {
 		t.Errorf("rules cw004: exit %d, output:\n%s", r.code, r.stdout)
 	}
 }
+
+// TestMain keeps every test's scan history out of the user's state
+// directory.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "credwatch-cli-test-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}

@@ -96,6 +96,8 @@ against policy, and tells people before anything expires or is abused.`,
 		newSnapshotCmd(e),
 		newRulesCmd(e),
 		newConfigCmd(e),
+		newHistoryCmd(e),
+		newDiffCmd(e),
 		newEmulatorCmd(e),
 	)
 	return root

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"slices"
 
@@ -8,10 +10,12 @@ import (
 
 	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/report"
+	"github.com/credwatch/credwatch/internal/store"
 )
 
 func newScanCmd(e *env) *cobra.Command {
 	var src sourceFlags
+	var sf storeFlags
 	var configPath, format, out, failOn string
 	var showSuppressed bool
 	cmd := &cobra.Command{
@@ -38,16 +42,54 @@ func newScanCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			ctx := cmd.Context()
+			if err := src.validate(); err != nil {
+				return err
+			}
+			st, err := sf.open(ctx, e)
+			if err != nil {
+				return err
+			}
+			if st != nil {
+				defer st.Close()
+			}
 			t, err := loadTenant(cmd, e, &src)
+			if err != nil {
+				return err
+			}
+			prev, err := previousScan(ctx, st, t.ID)
 			if err != nil {
 				return err
 			}
 			now := e.now()
 			findings := policy.Evaluate(t, cfg, now)
+			var changes *store.Diff
+			if st != nil {
+				rec := &store.Record{Tenant: t, Findings: findings, ScannedAt: now}
+				id, err := st.Save(ctx, rec)
+				if err != nil {
+					return fmt.Errorf("record scan: %w", err)
+				}
+				rec.ID = id
+				if prev != nil && t.Complete {
+					if changes, err = store.Compare(prev, rec); err != nil {
+						return fmt.Errorf("compare with scan %d: %w", prev.ID, err)
+					}
+				}
+			}
 			scan := report.NewScan(t, findings, now)
 			opts := report.Options{ShowSuppressed: showSuppressed, Rules: reportRules(cfg), Now: now}
 			if err := writeOutput(e.stdout, out, func(w io.Writer) error {
-				return report.Write(w, format, scan, opts)
+				if err := report.Write(w, format, scan, opts); err != nil {
+					return err
+				}
+				// A person reading the table also sees what changed; other
+				// formats are for machines, which ask credwatch diff.
+				if changes != nil && format == "table" {
+					fmt.Fprintln(w)
+					return report.WriteDiff(w, "table", changes)
+				}
+				return nil
 			}); err != nil {
 				return err
 			}
@@ -62,12 +104,32 @@ func newScanCmd(e *env) *cobra.Command {
 		},
 	}
 	src.register(cmd.Flags())
+	sf.register(cmd.Flags(), true)
 	cmd.Flags().StringVar(&configPath, "config", "", "policy configuration `FILE` (YAML); defaults apply without one")
 	cmd.Flags().StringVar(&format, "format", "table", "output `FORMAT`: table, json, csv, sarif, markdown or html")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to `FILE` instead of standard output")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 3 when a finding at or above `SEVERITY` is found (info, low, medium, high, critical)")
 	cmd.Flags().BoolVar(&showSuppressed, "show-suppressed", false, "show findings covered by an exception in table, CSV and Markdown output")
 	return cmd
+}
+
+// previousScan is the last complete scan of tenantID in st, or nil.
+func previousScan(ctx context.Context, st *store.Store, tenantID string) (*store.Record, error) {
+	if st == nil {
+		return nil, nil
+	}
+	info, err := st.LatestComplete(ctx, tenantID, 0)
+	if err != nil {
+		return nil, fmt.Errorf("find previous scan: %w", err)
+	}
+	if info == nil {
+		return nil, nil
+	}
+	r, err := st.Load(ctx, info.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load previous scan %d: %w", info.ID, err)
+	}
+	return r, nil
 }
 
 func loadConfig(path string) (*policy.Config, error) {
