@@ -59,10 +59,10 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 
 	index := make(map[string]int, len(reqs))
 	decisions := make([]faultDecision, len(reqs))
+	root := "/" + apiVersion(r.URL.Path)
 	for i, br := range reqs {
 		index[strings.ToLower(br.ID)] = i
-		p := "/v1.0" + innerPath(br.URL)
-		decisions[i] = s.faults.decide(p, false, true)
+		decisions[i] = s.faults.decide(root+innerPath(br.URL), false, true)
 	}
 	out := make([]batchResponse, len(reqs))
 	done := make([]chan struct{}, len(reqs))
@@ -170,7 +170,7 @@ func (s *Server) runInner(outer *http.Request, br batchRequest, d faultDecision)
 	if len(br.Body) > 0 {
 		body = bytes.NewReader(br.Body)
 	}
-	req, err := http.NewRequestWithContext(outer.Context(), strings.ToUpper(br.Method), baseURL(outer)+"/v1.0"+rel, body)
+	req, err := http.NewRequestWithContext(outer.Context(), strings.ToUpper(br.Method), baseURL(outer)+"/"+apiVersion(outer.URL.Path)+rel, body)
 	if err != nil {
 		return batchResponse{ID: br.ID, Status: 400, Headers: map[string]string{"Content-Type": "application/json"},
 			Body: json.RawMessage(`{"error":{"code":"BadRequest","message":"Invalid request."}}`)}

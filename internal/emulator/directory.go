@@ -16,6 +16,10 @@ type directory struct {
 	appByAppID map[string]*msgraph.Application
 	spByID     map[string]*msgraph.ServicePrincipal // ServicePrincipals and Resources
 	spByAppID  map[string]*msgraph.ServicePrincipal
+	// objects are the users, groups and service principals known here,
+	// which owner references may name: every owner, every service
+	// principal, and the users audit records name.
+	objects map[string]msgraph.DirectoryObject
 }
 
 func indexDirectory(d *msgraph.Directory) (*directory, error) {
@@ -72,5 +76,43 @@ func indexDirectory(d *msgraph.Directory) (*directory, error) {
 			return nil, err
 		}
 	}
+	x.indexObjects(d)
 	return x, nil
+}
+
+func (x *directory) indexObjects(d *msgraph.Directory) {
+	x.objects = map[string]msgraph.DirectoryObject{}
+	put := func(o msgraph.DirectoryObject) {
+		if k := strings.ToLower(o.ID); k != "" {
+			if _, seen := x.objects[k]; !seen {
+				x.objects[k] = o
+			}
+		}
+	}
+	for _, a := range x.apps {
+		for _, o := range a.Owners {
+			put(o)
+		}
+	}
+	for _, sp := range x.sps {
+		for _, o := range sp.Owners {
+			put(o)
+		}
+	}
+	for _, sp := range x.spByID {
+		put(msgraph.DirectoryObject{ODataType: "#microsoft.graph.servicePrincipal", ID: sp.ID, DisplayName: sp.DisplayName, AppID: sp.AppID})
+	}
+	if d.Activity == nil {
+		return
+	}
+	for _, rec := range d.Activity.DirectoryAudits {
+		if u := rec.InitiatedBy.User; u != nil {
+			put(msgraph.DirectoryObject{ODataType: "#microsoft.graph.user", ID: u.ID, DisplayName: u.DisplayName, UserPrincipalName: u.UserPrincipalName})
+		}
+		for _, t := range rec.TargetResources {
+			if t.Type == "User" {
+				put(msgraph.DirectoryObject{ODataType: "#microsoft.graph.user", ID: t.ID, DisplayName: t.DisplayName, UserPrincipalName: t.UserPrincipalName})
+			}
+		}
+	}
 }

@@ -19,9 +19,27 @@
 // What it serves: the list endpoints return exactly Directory.Applications
 // and Directory.ServicePrincipals in their order; Directory.Resources are
 // reachable by id and appId (as Graph's own service principal is) but are
-// only listed when they are also in ServicePrincipals. The Directory must
-// not be changed while the server runs.
+// only listed when they are also in ServicePrincipals. Both /v1.0 and
+// /beta serve these reads.
+//
+// From Directory.Activity it serves the evidence credwatch reads besides
+// the objects: auditLogs/directoryAudits (v1.0 and beta), the service
+// principal sign-ins of beta auditLogs/signIns, beta
+// reports/appCredentialSignInActivities, and policies/defaultAppManagementPolicy
+// and policies/appManagementPolicies. Logs come newest first, filter on
+// dates and names, and page up to 1,000 records. Like Graph, these endpoints
+// share a throttle of 5 requests per 10 seconds per client
+// (Options.ReportsLimit), and a tenant without a premium licence
+// (Options.NonPremium) gets 403 for sign-ins and reports.
+//
+// Tests change the tenant between two scans through the API, as an
+// administrator or attacker would: addPassword and removePassword on
+// applications and service principals, and owners/$ref additions and
+// removals, each writing the audit records Entra writes. Start works on
+// its own copy of Options.Directory; Server.Directory returns a copy of the
+// tenant as changed.
 //
 // Secrets, client assertions and tokens are never logged nor echoed in an
-// error.
+// error; the secret addPassword creates is returned once, in its response,
+// and kept nowhere.
 package emulator

@@ -61,8 +61,9 @@ type Faults struct {
 type ScriptedFault struct {
 	// Path is a path.Match pattern over the URL path, query excluded:
 	// "/v1.0/applications", "/v1.0/servicePrincipals/*/owners",
-	// "/*/oauth2/v2.0/token". Requests inside a $batch are matched as
-	// "/v1.0" + their relative URL. "" matches every request.
+	// "/*/oauth2/v2.0/token". Requests inside a $batch are matched as the
+	// batch's version root ("/v1.0" or "/beta") + their relative URL. ""
+	// matches every request.
 	Path       string
 	Count      int // 0 means 1
 	Kind       FaultKind

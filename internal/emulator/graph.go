@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
-	"regexp"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/credwatch/credwatch/internal/msgraph"
@@ -170,78 +170,6 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, pre *faultDe
 		"duration", time.Since(start))
 }
 
-// route is a parsed Graph path.
-type route struct {
-	kind    string
-	set     string // "applications" or "servicePrincipals"
-	key     string // object id, or appId when byAppID
-	byAppID bool
-	nav     string // "owners", "appRoleAssignments", "federatedIdentityCredentials"
-	navKey  string
-	err     *graphError
-}
-
-var altKeyPattern = regexp.MustCompile(`(?i)^(applications|servicePrincipals)\(appId='([^']*)'\)$`)
-
-func canonicalSet(seg string) string {
-	switch strings.ToLower(seg) {
-	case "applications":
-		return "applications"
-	case "serviceprincipals":
-		return "servicePrincipals"
-	}
-	return ""
-}
-
-func parseRoute(r *http.Request) route {
-	rest := strings.Trim(strings.TrimPrefix(r.URL.Path, "/v1.0"), "/")
-	segs := strings.Split(rest, "/")
-	rt := route{kind: kindUnknown}
-	switch m := altKeyPattern.FindStringSubmatch(segs[0]); {
-	case segs[0] == "$batch" && len(segs) == 1:
-		rt.kind = kindBatch
-		return rt
-	case canonicalSet(segs[0]) != "":
-		rt.set = canonicalSet(segs[0])
-		if len(segs) == 1 {
-			rt.kind = map[string]string{"applications": kindListApps, "servicePrincipals": kindListSPs}[rt.set]
-			return rt
-		}
-		if len(segs) == 2 && segs[1] == "$count" {
-			rt.kind = kindCount
-			return rt
-		}
-		rt.key, segs = segs[1], segs[2:]
-	case m != nil:
-		rt.set, rt.key, rt.byAppID, segs = canonicalSet(m[1]), m[2], true, segs[1:]
-	default:
-		rt.err = segmentNotFound(segs[0])
-		return rt
-	}
-	if len(segs) == 0 {
-		rt.kind = map[string]string{"applications": kindGetApp, "servicePrincipals": kindGetSP}[rt.set]
-		return rt
-	}
-	navs := map[string]map[string]string{
-		"applications":      {"owners": kindOwners, "federatedidentitycredentials": kindFICs},
-		"servicePrincipals": {"owners": kindOwners, "approleassignments": kindAssignments},
-	}[rt.set]
-	kind, ok := navs[strings.ToLower(segs[0])]
-	if !ok {
-		rt.err = segmentNotFound(segs[0])
-		return rt
-	}
-	rt.kind = kind
-	rt.nav = map[string]string{kindOwners: "owners", kindFICs: "federatedIdentityCredentials", kindAssignments: "appRoleAssignments"}[kind]
-	switch {
-	case len(segs) == 2 && kind == kindFICs && segs[1] != "":
-		rt.navKey = segs[1]
-	case len(segs) > 1:
-		rt.kind, rt.err = kindUnknown, segmentNotFound(segs[1])
-	}
-	return rt
-}
-
 func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rt route, inner bool) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -257,42 +185,95 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rt route, i
 		s.writeGraphError(w, rt.err)
 		return
 	}
-	method := http.MethodGet
-	if rt.kind == kindBatch {
-		method = http.MethodPost
-		if inner {
-			s.writeGraphError(w, &graphError{400, "BadRequest", "A $batch request cannot contain another $batch request.", nil})
-			return
-		}
+	if rt.kind == kindBatch && inner {
+		s.writeGraphError(w, &graphError{400, "BadRequest", "A $batch request cannot contain another $batch request.", nil})
+		return
 	}
-	if r.Method != method {
+	if r.Method != methodOf(rt.kind) {
 		s.writeGraphError(w, &graphError{405, "Request_BadRequest", fmt.Sprintf("The HTTP method '%s' is not allowed for this resource.", r.Method), nil})
 		return
 	}
-	if gerr := s.authorize(r); gerr != nil {
+	c, gerr := s.authorize(r, rt.kind)
+	if gerr != nil {
 		if gerr.status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="", authorization_uri="%s/common/oauth2/authorize", client_id="%s"`, baseURL(r), msgraph.GraphAppID))
 		}
 		s.writeGraphError(w, gerr)
 		return
 	}
-	var gerr *graphError
-	switch rt.kind {
-	case kindBatch:
+	if rt.kind == kindBatch {
 		s.handleBatch(w, r)
 		return
+	}
+	if gerr := s.gate(w, rt, c); gerr != nil {
+		s.writeGraphError(w, gerr)
+		return
+	}
+	if isWrite(rt.kind) {
+		// The body is read before the lock: a slow client must not stall
+		// every reader.
+		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+		if err != nil {
+			s.writeGraphError(w, badRequest("The request body could not be read."))
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if gerr := s.mutate(w, r, rt, c, body); gerr != nil {
+			s.writeGraphError(w, gerr)
+		}
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch rt.kind {
 	case kindListApps:
-		gerr = s.listApplications(w, r)
+		gerr = s.listApplications(w, r, rt)
 	case kindListSPs:
-		gerr = s.listServicePrincipals(w, r)
+		gerr = s.listServicePrincipals(w, r, rt)
 	case kindCount:
 		gerr = s.countCollection(w, r, rt)
 	case kindGetApp, kindGetSP:
 		gerr = s.getEntity(w, r, rt)
 	case kindOwners, kindAssignments, kindFICs:
 		gerr = s.listNavigation(w, r, rt)
+	case kindAudits:
+		gerr = s.listAudits(w, r)
+	case kindSignIns:
+		gerr = s.listSignIns(w, r, rt)
+	case kindCredUsage:
+		gerr = s.listCredentialUsage(w, r, rt)
+	case kindTenantPolicy:
+		gerr = s.getTenantPolicy(w, r)
+	case kindAppPolicies:
+		gerr = s.appPolicies(w, r, rt)
+	case kindObjectPolicies:
+		gerr = s.objectPolicies(w, r, rt)
 	}
 	if gerr != nil {
 		s.writeGraphError(w, gerr)
 	}
+}
+
+// gate applies what stands between an authorised caller and the audit
+// and report data: the licence, then the reports throttle.
+func (s *Server) gate(w http.ResponseWriter, rt route, c *caller) *graphError {
+	switch rt.kind {
+	case kindSignIns, kindCredUsage:
+		if s.nonPremium {
+			return &graphError{http.StatusForbidden, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+				"Neither tenant is B2C or tenant doesn't have premium license", nil}
+		}
+	case kindAudits:
+	default:
+		return nil
+	}
+	if wait, ok := s.throttle.admit(c.appID, s.now()); !ok {
+		s.stats.update(func(st *Stats) { st.ReportsThrottled++ })
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
+		w.Header().Set("x-ms-throttle-scope", "Tenant_Application/Read/"+c.appID+"/"+s.tenant)
+		return &graphError{http.StatusTooManyRequests, "TooManyRequests", "Too many requests for this tenant and application. Please retry after the number of seconds in the Retry-After header.",
+			map[string]string{"code": "429", "message": "Please retry after", "status": "429"}}
+	}
+	return nil
 }

@@ -18,7 +18,16 @@ func topGiven(r *http.Request) bool {
 	return false
 }
 
-func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) *graphError {
+// spSchema is the servicePrincipal of the version rt called: beta adds
+// createdDateTime.
+func spSchema(rt route) *schema {
+	if rt.beta {
+		return servicePrincipalBetaSchema
+	}
+	return servicePrincipalSchema
+}
+
+func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, _ route) *graphError {
 	q, gerr := s.parseQuery(r, applicationSchema, optsList)
 	if gerr != nil {
 		return gerr
@@ -28,14 +37,15 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) *graph
 		func(o *jsonObject, a *msgraph.Application) error { return s.renderApp(o, a, q) })
 }
 
-func (s *Server) listServicePrincipals(w http.ResponseWriter, r *http.Request) *graphError {
-	q, gerr := s.parseQuery(r, servicePrincipalSchema, optsList)
+func (s *Server) listServicePrincipals(w http.ResponseWriter, r *http.Request, rt route) *graphError {
+	sc := spSchema(rt)
+	q, gerr := s.parseQuery(r, sc, optsList)
 	if gerr != nil {
 		return gerr
 	}
 	ctx := metadataURL(r) + "servicePrincipals" + contextSuffix(q)
-	return writeList(s, w, r, q, servicePrincipalSchema, ctx, s.dir.sps, resourceUnits(kindListSPs, q, topGiven(r)),
-		func(o *jsonObject, p *msgraph.ServicePrincipal) error { return s.renderSP(o, p, q) })
+	return writeList(s, w, r, q, sc, ctx, s.dir.sps, resourceUnits(kindListSPs, q, topGiven(r)),
+		func(o *jsonObject, p *msgraph.ServicePrincipal) error { return s.renderSP(o, p, q, sc) })
 }
 
 // countCollection answers /applications/$count and
@@ -47,14 +57,14 @@ func (s *Server) countCollection(w http.ResponseWriter, r *http.Request, rt rout
 	}
 	sc := applicationSchema
 	if rt.set == "servicePrincipals" {
-		sc = servicePrincipalSchema
+		sc = spSchema(rt)
 	}
 	q, gerr := s.parseQuery(r, sc, optFilter)
 	if gerr != nil {
 		return gerr
 	}
 	var n int
-	if sc == servicePrincipalSchema {
+	if rt.set == "servicePrincipals" {
 		n = countMatches(q.filter, sc, s.dir.sps)
 	} else {
 		n = countMatches(q.filter, sc, s.dir.apps)
@@ -140,8 +150,8 @@ func (s *Server) renderApp(o *jsonObject, a *msgraph.Application, q *query) erro
 	return nil
 }
 
-func (s *Server) renderSP(o *jsonObject, p *msgraph.ServicePrincipal, q *query) error {
-	if err := renderEntity(servicePrincipalSchema, p, q.sel, nil, o); err != nil {
+func (s *Server) renderSP(o *jsonObject, p *msgraph.ServicePrincipal, q *query, sc *schema) error {
+	if err := renderEntity(sc, p, q.sel, nil, o); err != nil {
 		return err
 	}
 	for _, e := range q.expand {
@@ -239,7 +249,7 @@ func (s *Server) getEntity(w http.ResponseWriter, r *http.Request, rt route) *gr
 	}
 	sc := applicationSchema
 	if p != nil {
-		sc = servicePrincipalSchema
+		sc = spSchema(rt)
 	}
 	q, gerr := s.parseQuery(r, sc, optsEntity)
 	if gerr != nil {
@@ -251,7 +261,7 @@ func (s *Server) getEntity(w http.ResponseWriter, r *http.Request, rt route) *gr
 	if a != nil {
 		err = s.renderApp(&o, a, q)
 	} else {
-		err = s.renderSP(&o, p, q)
+		err = s.renderSP(&o, p, q, sc)
 	}
 	if err != nil {
 		return &graphError{500, "generalException", "An internal error occurred rendering the response.", nil}

@@ -190,9 +190,7 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T, faults Faults) *testEnv {
 	t.Helper()
 	cs := testCerts(t)
-	clock := &testClock{t: testStart}
-	logs := &syncBuffer{}
-	srv, err := Start(Options{
+	return newEnvOpts(t, Options{
 		Directory: testDirectory(),
 		Clients: []Client{
 			{ID: readerID, Secret: certSecret, Roles: []string{"Application.Read.All"}},
@@ -201,9 +199,18 @@ func newEnv(t *testing.T, faults Faults) *testEnv {
 			{ID: expiredSecretID, Secret: certSecret, SecretExpires: testStart.Add(-time.Hour), Roles: []string{"Application.Read.All"}},
 		},
 		Faults: faults,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:    clock.Now,
 	})
+}
+
+// newEnvOpts starts a server from opts with the test clock and a debug
+// log captured in the env.
+func newEnvOpts(t *testing.T, opts Options) *testEnv {
+	t.Helper()
+	clock := &testClock{t: testStart}
+	logs := &syncBuffer{}
+	opts.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts.Now = clock.Now
+	srv, err := Start(opts)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -211,7 +218,9 @@ func newEnv(t *testing.T, faults Faults) *testEnv {
 	return &testEnv{srv: srv, clock: clock, hc: srv.Client(), logs: logs}
 }
 
-func (e *testEnv) tokenURL() string { return e.srv.URL() + "/" + testTenant + "/oauth2/v2.0/token" }
+func (e *testEnv) tokenURL() string {
+	return e.srv.URL() + "/" + e.srv.TenantID() + "/oauth2/v2.0/token"
+}
 
 // postToken posts a token request and decodes the JSON answer.
 func (e *testEnv) postToken(t testing.TB, form url.Values, header http.Header) (int, map[string]any) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -28,14 +29,16 @@ const (
 	optFilter
 	optSkipToken
 	optCount
+	optOrderBy
 	optsList   = optSelect | optTop | optExpand | optFilter | optSkipToken | optCount
 	optsNav    = optSelect | optTop | optFilter | optSkipToken | optCount
 	optsEntity = optSelect | optExpand
+	optsLog    = optTop | optFilter | optSkipToken | optOrderBy
 )
 
 var optNames = map[string]queryOpts{
 	"$select": optSelect, "$top": optTop, "$expand": optExpand, "$filter": optFilter,
-	"$skiptoken": optSkipToken, "$count": optCount, "$orderby": 0, "$search": 0, "$skip": 0,
+	"$skiptoken": optSkipToken, "$count": optCount, "$orderby": optOrderBy, "$search": 0, "$skip": 0,
 }
 
 // query is the parsed OData query of one request.
@@ -47,6 +50,11 @@ type query struct {
 	filterRaw string
 	offset    int  // from $skiptoken
 	count     bool // $count=true with ConsistencyLevel: eventual
+	ascending bool // $orderby ... asc; logs are newest first otherwise
+	// asOf is, for a log, how many records it held when the first page
+	// was served: later pages leave newer records out, so they neither
+	// shift nor repeat. 0 on the first page and for other collections.
+	asOf int
 }
 
 type expandOpt struct {
@@ -62,12 +70,14 @@ type pageState struct {
 	Scope  string `json:"s"` // lower-case path it was issued for
 	Filter string `json:"f"`
 	Offset int    `json:"o"`
+	AsOf   int    `json:"n,omitempty"`
 }
 
 // parseQuery reads the OData options of r for an endpoint of schema sc
 // accepting allow. scope binds $skiptoken to the collection.
 func (s *Server) parseQuery(r *http.Request, sc *schema, allow queryOpts) (*query, *graphError) {
-	q := &query{top: defaultPageSize}
+	pageDefault, pageMax := sc.pageSizes()
+	q := &query{top: pageDefault}
 	seen := map[string]bool{}
 	var countTrue bool
 	var skipToken string
@@ -104,8 +114,8 @@ func (s *Server) parseQuery(r *http.Request, sc *schema, allow queryOpts) (*quer
 			n, err := strconv.Atoi(strings.TrimSpace(val))
 			if err != nil {
 				gerr = badRequest("Invalid value '%s' for query option '$top'.", val)
-			} else if n < 1 || n > maxPageSize {
-				gerr = badRequest("Invalid page size specified: '%d'. Must be between 1 and %d inclusive.", n, maxPageSize)
+			} else if n < 1 || n > pageMax {
+				gerr = badRequest("Invalid page size specified: '%d'. Must be between 1 and %d inclusive.", n, pageMax)
 			}
 			q.top = n
 		case optExpand:
@@ -115,6 +125,8 @@ func (s *Server) parseQuery(r *http.Request, sc *schema, allow queryOpts) (*quer
 			q.filter, gerr = parseFilter(val, sc)
 		case optSkipToken:
 			skipToken = val
+		case optOrderBy:
+			q.ascending, gerr = parseOrderBy(val, sc)
 		case optCount:
 			switch strings.ToLower(val) {
 			case "true":
@@ -130,7 +142,7 @@ func (s *Server) parseQuery(r *http.Request, sc *schema, allow queryOpts) (*quer
 	}
 	eventual := strings.EqualFold(r.Header.Get("ConsistencyLevel"), "eventual")
 	q.count = countTrue && eventual
-	if op := q.filter.advanced(); op != "" && !q.count {
+	if op := q.filter.advanced(); op != "" && !q.count && sc.ops == nil {
 		return nil, &graphError{400, "Request_UnsupportedQuery", "Operator '" + op + "' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information", nil}
 	}
 	if skipToken != "" {
@@ -138,9 +150,28 @@ func (s *Server) parseQuery(r *http.Request, sc *schema, allow queryOpts) (*quer
 		if !ok || st.Scope != strings.ToLower(r.URL.Path) || st.Filter != q.filterRaw {
 			return nil, &graphError{400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.", nil}
 		}
-		q.offset = st.Offset
+		q.offset, q.asOf = st.Offset, st.AsOf
 	}
 	return q, nil
+}
+
+// parseOrderBy reads "prop", "prop asc" or "prop desc" for the one
+// property sc orders by; it reports whether the order is ascending.
+func parseOrderBy(val string, sc *schema) (bool, *graphError) {
+	f := strings.Fields(val)
+	if len(f) == 0 || len(f) > 2 || !strings.EqualFold(f[0], sc.orderBy) {
+		return false, &graphError{400, "Request_UnsupportedQuery", fmt.Sprintf("$orderby is supported only on '%s'.", sc.orderBy), nil}
+	}
+	if len(f) == 1 {
+		return true, nil // OData's default direction
+	}
+	switch strings.ToLower(f[1]) {
+	case "asc":
+		return true, nil
+	case "desc":
+		return false, nil
+	}
+	return false, badRequest("Invalid $orderby direction '%s': want asc or desc.", f[1])
 }
 
 func parseSelect(val string, sc *schema) ([]string, *graphError) {
@@ -266,7 +297,7 @@ func (s *Server) nextLink(r *http.Request, q *query, offset int) string {
 		// A $batch request may carry a raw space; a link must not.
 		parts = append(parts, strings.ReplaceAll(part, " ", "%20"))
 	}
-	tok := s.sealPageToken(pageState{Scope: strings.ToLower(r.URL.Path), Filter: q.filterRaw, Offset: offset})
+	tok := s.sealPageToken(pageState{Scope: strings.ToLower(r.URL.Path), Filter: q.filterRaw, Offset: offset, AsOf: q.asOf})
 	parts = append(parts, "$skiptoken="+tok)
 	return baseURL(r) + r.URL.EscapedPath() + "?" + strings.Join(parts, "&")
 }
@@ -284,7 +315,18 @@ func contextSuffix(q *query) string {
 	return "(" + strings.Join(items, ",") + ")"
 }
 
-func metadataURL(r *http.Request) string { return baseURL(r) + "/v1.0/$metadata#" }
+// metadataURL is the @odata.context prefix of the API version r called.
+func metadataURL(r *http.Request) string {
+	return baseURL(r) + "/" + apiVersion(r.URL.Path) + "/$metadata#"
+}
+
+// apiVersion is "beta" for a path under /beta, else "v1.0".
+func apiVersion(p string) string {
+	if p == "/beta" || strings.HasPrefix(p, "/beta/") {
+		return "beta"
+	}
+	return "v1.0"
+}
 
 // jsonObject writes an ordered JSON object.
 type jsonObject struct {

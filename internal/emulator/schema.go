@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/credwatch/credwatch/internal/msgraph"
 )
@@ -24,13 +26,29 @@ type schema struct {
 	// keyCredentials[].key.
 	fields func(v any, withKeys bool) (map[string]json.RawMessage, error)
 
-	canon map[string]string // lower-case name -> canonical, props and navs
+	// ops lists the $filter operators a log or report takes; nil means a
+	// directory object's rules (all, some only as advanced queries).
+	ops map[string]bool
+	// pageDefault and pageMax bound $top; zero means the directory's 100
+	// and 999.
+	pageDefault, pageMax int
+	// orderBy is the one property $orderby may name, when the endpoint
+	// takes $orderby.
+	orderBy string
+
+	canon       map[string]string // lower-case name -> canonical, props and navs
+	filterCanon map[string]string // lower-case filter path -> its key in filters
 }
 
 // filterProp is a property $filter may use: its EDM type and its value.
 type filterProp struct {
-	typ string // "Edm.String", "Edm.Guid", "Edm.Boolean"
+	typ string // "Edm.String", "Edm.Guid", "Edm.Boolean", "Edm.DateTimeOffset", "Edm.Int32", "Collection"
 	get func(v any) string
+	at  func(v any) time.Time // Edm.DateTimeOffset
+	// items and elem serve any() lambdas over a collection: its elements
+	// and their schema.
+	items func(v any) []any
+	elem  *schema
 }
 
 func (sc *schema) init() *schema {
@@ -41,7 +59,22 @@ func (sc *schema) init() *schema {
 	for _, n := range sc.navs {
 		sc.canon[strings.ToLower(n)] = n
 	}
+	sc.filterCanon = map[string]string{}
+	for k := range sc.filters {
+		sc.filterCanon[strings.ToLower(k)] = k
+	}
 	return sc
+}
+
+func (sc *schema) pageSizes() (def, max int) {
+	def, max = defaultPageSize, maxPageSize
+	if sc.pageDefault > 0 {
+		def = sc.pageDefault
+	}
+	if sc.pageMax > 0 {
+		max = sc.pageMax
+	}
+	return def, max
 }
 
 func (sc *schema) isNav(name string) bool {
@@ -61,8 +94,8 @@ func nameSet(names ...string) map[string]bool {
 	return m
 }
 
-func strProp(f func(v any) string) filterProp  { return filterProp{"Edm.String", f} }
-func guidProp(f func(v any) string) filterProp { return filterProp{"Edm.Guid", f} }
+func strProp(f func(v any) string) filterProp  { return filterProp{typ: "Edm.String", get: f} }
+func guidProp(f func(v any) string) filterProp { return filterProp{typ: "Edm.Guid", get: f} }
 
 func asApp(v any) *msgraph.Application       { return v.(*msgraph.Application) }
 func asSP(v any) *msgraph.ServicePrincipal   { return v.(*msgraph.ServicePrincipal) }
@@ -135,7 +168,7 @@ var servicePrincipalSchema = (&schema{
 		"servicePrincipalType":   strProp(func(v any) string { return asSP(v).ServicePrincipalType }),
 		"signInAudience":         strProp(func(v any) string { return asSP(v).SignInAudience }),
 		"appOwnerOrganizationId": guidProp(func(v any) string { return asSP(v).AppOwnerOrganizationID }),
-		"accountEnabled": {"Edm.Boolean", func(v any) string {
+		"accountEnabled": {typ: "Edm.Boolean", get: func(v any) string {
 			if e := asSP(v).AccountEnabled; e != nil && *e {
 				return "true"
 			}
@@ -151,6 +184,15 @@ var servicePrincipalSchema = (&schema{
 		return rawFields(p)
 	},
 }).init()
+
+// servicePrincipalBetaSchema is beta's servicePrincipal, which has
+// createdDateTime.
+var servicePrincipalBetaSchema = func() *schema {
+	sc := *servicePrincipalSchema
+	i := slices.Index(sc.props, "appRoleAssignmentRequired")
+	sc.props = slices.Insert(slices.Clone(sc.props), i+1, "createdDateTime")
+	return sc.init()
+}()
 
 // directoryObjectSchema covers owners: users, service principals, groups.
 // Which properties an item carries depends on its @odata.type (ownerProps).
@@ -183,6 +225,7 @@ var ownerProps = map[string][]string{
 	"#microsoft.graph.servicePrincipal": {"id", "deletedDateTime", "accountEnabled", "appId", "displayName",
 		"servicePrincipalType"},
 	"#microsoft.graph.group":           {"id", "deletedDateTime", "displayName", "mail"},
+	"#microsoft.graph.application":     {"id", "deletedDateTime", "appId", "displayName"},
 	"#microsoft.graph.directoryObject": {"id", "deletedDateTime"},
 }
 

@@ -23,12 +23,21 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	Listen    string             // "127.0.0.1:0" when empty
-	Directory *msgraph.Directory // the tenant served; TenantID from it
-	Clients   []Client           // clients allowed to get tokens
+	Listen string // "127.0.0.1:0" when empty
+	// Directory is the tenant served, TenantID included. Start copies it:
+	// changes made through the API show in Server.Directory, never here.
+	Directory *msgraph.Directory
+	Clients   []Client // clients allowed to get tokens
 	Faults    Faults
 	Logger    *slog.Logger     // nil = discard
 	Now       func() time.Time // nil = time.Now
+
+	// NonPremium serves a tenant without Entra ID P1/P2: sign-ins and
+	// usage reports answer 403; directory audits stay available.
+	NonPremium bool
+	// ReportsLimit throttles the audit log, sign-in and report endpoints
+	// per client; the zero value is Graph's 5 requests per 10 s.
+	ReportsLimit RateLimit
 }
 
 // Client is an application allowed to get tokens from the token service.
@@ -45,8 +54,17 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	tenant  string
-	dir     *directory
 	clients map[string]*Client // by lower-case client id
+
+	// mu guards the served tenant: API writes take it exclusively,
+	// Graph reads shared. src is Start's copy of Options.Directory, which
+	// writes change in place; dir and act index it.
+	mu         sync.RWMutex
+	src        *msgraph.Directory
+	dir        *directory
+	act        *activityState
+	nonPremium bool
+	throttle   *throttle
 
 	caPEM     []byte
 	roots     *x509.CertPool
@@ -83,11 +101,12 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("emulator: directory tenantId %q: want letters, digits, '-' or '.'", tenant)
 	}
 	s := &Server{
-		log:     opts.Logger,
-		now:     opts.Now,
-		tenant:  strings.ToLower(tenant),
-		clients: make(map[string]*Client, len(opts.Clients)),
-		done:    make(chan struct{}),
+		log:        opts.Logger,
+		now:        opts.Now,
+		tenant:     strings.ToLower(tenant),
+		clients:    make(map[string]*Client, len(opts.Clients)),
+		nonPremium: opts.NonPremium,
+		done:       make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -108,12 +127,17 @@ func Start(opts Options) (*Server, error) {
 		c.Roles = append([]string(nil), c.Roles...)
 		s.clients[key] = &c
 	}
-	dir, err := indexDirectory(opts.Directory)
+	s.src = deepCopy(opts.Directory)
+	dir, err := indexDirectory(s.src)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	s.dir = dir
+	s.act = newActivityState(s.src)
 	if s.faults, err = newFaultState(opts.Faults); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	if s.throttle, err = newThrottle(opts.ReportsLimit); err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
 
@@ -202,6 +226,19 @@ func (s *Server) AuthorityHost() string { return s.url + "/" }
 // GraphURL is the Graph v1.0 root.
 func (s *Server) GraphURL() string { return s.url + "/v1.0" }
 
+// GraphBetaURL is the Graph beta root, where sign-ins and usage reports
+// live.
+func (s *Server) GraphBetaURL() string { return s.url + "/beta" }
+
+// Directory returns a deep copy of the tenant as it stands now: the
+// Directory given to Start with every change made through the API since,
+// and the audit records those changes wrote.
+func (s *Server) Directory() *msgraph.Directory {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return deepCopy(s.src)
+}
+
 // TenantID is the tenant served.
 func (s *Server) TenantID() string { return s.tenant }
 
@@ -243,7 +280,7 @@ func (s *Server) Close() error {
 // ServeHTTP routes token service and Graph requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") {
+	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") || p == "/beta" || strings.HasPrefix(p, "/beta/") {
 		s.serveGraph(w, r, nil)
 		return
 	}

@@ -29,6 +29,15 @@ type Stats struct {
 	FederatedIdentityCredentials int
 	Batch                        int // POST $batch
 
+	DirectoryAudits            int // GET auditLogs/directoryAudits
+	SignIns                    int // GET auditLogs/signIns
+	CredentialSignInActivities int // GET reports/appCredentialSignInActivities
+	Policies                   int // GET of any app management policy path
+	Mutations                  int // addPassword, removePassword, owner $ref add and removal
+	// ReportsThrottled counts 429s from the reports limit (Options.ReportsLimit),
+	// not from injected faults.
+	ReportsThrottled int
+
 	Unauthorized int // Graph 401
 	Forbidden    int // Graph 403
 	NotFound     int // Graph 404
@@ -64,6 +73,17 @@ const (
 	kindBatch       = "batch"
 	kindCount       = "count"
 	kindUnknown     = "unknown"
+
+	kindAudits         = "directoryAudits"
+	kindSignIns        = "signIns"
+	kindCredUsage      = "appCredentialSignInActivities"
+	kindTenantPolicy   = "defaultAppManagementPolicy"
+	kindAppPolicies    = "appManagementPolicies"
+	kindObjectPolicies = "object-appManagementPolicies"
+	kindAddPassword    = "addPassword"
+	kindRemovePassword = "removePassword"
+	kindAddOwner       = "add-owner"
+	kindRemoveOwner    = "remove-owner"
 )
 
 type statsCounter struct {
@@ -100,6 +120,16 @@ func (c *statsCounter) kind(k string) {
 			s.FederatedIdentityCredentials++
 		case kindBatch:
 			s.Batch++
+		case kindAudits:
+			s.DirectoryAudits++
+		case kindSignIns:
+			s.SignIns++
+		case kindCredUsage:
+			s.CredentialSignInActivities++
+		case kindTenantPolicy, kindAppPolicies, kindObjectPolicies:
+			s.Policies++
+		case kindAddPassword, kindRemovePassword, kindAddOwner, kindRemoveOwner:
+			s.Mutations++
 		}
 	})
 }

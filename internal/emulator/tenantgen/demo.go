@@ -19,9 +19,13 @@ const demoSeed = 20250611
 // 2025-06-01T09:00:00Z, as for Generate.
 //
 //	app                            shows
-//	legacy-crm-sync                CW001 expired secret still attached (a valid certificate beside it)
+//	legacy-crm-sync                CW001 expired secret still attached (a valid certificate beside it);
+//	                               CW001 high: the app signed in with that certificate in the last 36 hours;
+//	                               the secret was last used 40 days ago, when it expired
 //	old-sharepoint-connector       CW001 expired certificate still attached (SharePoint Sites.FullControl.All, no owners)
-//	payroll-export                 CW002 secret expires in under 3 days (high)
+//	payroll-export                 CW002 secret expires in under 3 days (high);
+//	                               CW030 signs in from its network 198.51.100.0/24 (DemoNetworks), and
+//	                               once, four days ago, from 203.0.113.99 (DemoStrayIP)
 //	invoice-ocr                    CW002 certificate expires in under 20 days (medium)
 //	hr-onboarding-bot              CW002 secret expires in under 5 days, newer secret already added (rotation staged)
 //	<img src=x onerror=alert(1)>   CW002 secret expires in under 25 days (medium); hostile name and description
@@ -32,11 +36,19 @@ const demoSeed = 20250611
 //	marketing-analytics            CW005 secret with no description
 //	=cmd|' /C calc'!A0             CW005 secret with no description; formula-injection name
 //	mailbox-archiver               CW006 Mail.ReadWrite and Exchange full_access_as_app with a client secret
-//	tenant-provisioning            CW006 Application.ReadWrite.All with a client secret
+//	tenant-provisioning            CW006 Application.ReadWrite.All with a client secret;
+//	                               CW020 that secret was added 15 days ago by mallory@contoso.example from
+//	                               203.0.113.66, not an allowed actor (DemoAllowedActors), and used from there
 //	ci-secrets-sprawl              CW007 four valid secrets
 //	reporting-dashboard            CW008 secret on its service principal
-//	Office 365 Exchange Online     CW008 secret planted on a Microsoft first-party service principal (critical)
-//	directory-sync-admin           CW010 RoleManagement.ReadWrite.Directory and Directory.ReadWrite.All, two owners
+//	Office 365 Exchange Online     CW008 secret planted on a Microsoft first-party service principal (critical);
+//	                               CW020 planted 10 days ago by the tenant-provisioning app, used from 203.0.113.66
+//	directory-sync-admin           CW010 RoleManagement.ReadWrite.Directory and Directory.ReadWrite.All, two owners;
+//	                               CW022 the second owner was added 6 days ago
+//	feature-flags-svc              CW031 certificate last used 52 days ago
+//	helpdesk-ticketing             CW031 certificate never used since it was added, 100 days ago
+//	data-warehouse-loader          CW041 (and CW003) created after the tenant policy's
+//	                               restrictForAppsCreatedAfterDateTime, secret lifetime 2 years > P180D
 //	partner-portal                 CW011 multi-tenant app with a client secret
 //	sso-token-signing              Sign+Verify certificate pair (healthy)
 //	github-deploy                  GitHub Actions federated credentials only (healthy)
@@ -48,6 +60,23 @@ const demoSeed = 20250611
 // Every other app is healthy: secrets live at most 180 days, certificates
 // at most 330, every credential has a description and more than 30 days
 // left, and only the apps named above hold high or critical permissions.
+// The activity rules (CW020 and up) fire only where the table says.
+//
+// Activity covers the 30 days before now. Every credential added in that
+// window has its audit record, by admin@contoso.example (DemoAdminUPN, from
+// 198.51.100.10) or by github-deploy's service principal (DemoPipelineApp)
+// except where the table says otherwise; inventory-api's new secret also
+// replaced one removed an hour later, and expense-reports gained an owner
+// (an ordinary app, so no CW022). Every credential that authenticates signed
+// in from 198.51.100.0/24 within the last day and a half unless the table
+// says otherwise; the federated apps sign in from 192.0.2.0/24. Credentials
+// that never authenticate have no usage record: the Sign+Verify pair of
+// sso-token-signing (it signs SAML tokens) and managed identities' certificates.
+// The default app management policy is enabled: passwordAddition disabled,
+// passwordLifetime P180D and asymmetricKeyLifetime P365D for apps created
+// after a date between data-warehouse-loader's creation and the older
+// vpn-cert-auth's; one custom policy (certificates only, at most P365D)
+// applies to credwatch-scanner, which complies.
 func Demo(now time.Time) *msgraph.Directory {
 	now = Options{Now: now}.normalize().Now
 	r := newRand(demoSeed, streamMain)
@@ -70,7 +99,9 @@ func Demo(now time.Time) *msgraph.Directory {
 	d.managedIdentity("app-billing-api", nil)
 	d.foreign("Fabrikam Expense Cloud", []perm{gperm("User.Read.All")})
 	d.foreign("Litware Survey Pro", nil)
-	return b.finish()
+	dir := b.finish()
+	dir.Activity = d.activity()
+	return dir
 }
 
 // demoCred is a secret or certificate valid from now+from to now+to days

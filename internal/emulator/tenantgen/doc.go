@@ -9,6 +9,15 @@
 // returns a small hand-designed tenant in which every policy rule fires on a
 // clearly named app while most apps stay healthy.
 //
+// Both fill Directory.Activity with 30 days of evidence consistent with the
+// objects: directory audit records of credential and owner changes (with
+// Entra's exact activity names and KeyDescription values), service
+// principal sign-ins naming the key each used, per-credential usage
+// records, and app management policies. It is drawn from a generator
+// stream of its own, after the objects, so it changes none of them.
+// CredentialChange and OwnerChange build the audit records of one change,
+// for the emulator's API writes as well.
+//
 // Certificates are real DER (crypto/x509 parses them) but cheap: all are
 // signed by one fixed ECDSA P-256 key with deterministic (RFC 6979)
 // signatures, and large tenants reuse a bounded pool of them. The key never

@@ -53,6 +53,12 @@ func (o Options) normalize() Options {
 // Online and SharePoint Online service principals with their app roles
 // whenever some assignment names them, even if ExtraSPs is too small to
 // list them among ServicePrincipals.
+//
+// Activity holds 30 days of evidence consistent with those objects: audit
+// records for the credentials added (and a few removed) in that window and
+// for some owner additions, service principal sign-ins naming the key each
+// used, a usage record per credential (most used lately, some stale, some
+// never), the default app management policy and one custom policy.
 func Generate(opts Options) *msgraph.Directory {
 	o := opts.normalize()
 	r := newRand(o.Seed, streamMain)
@@ -91,5 +97,7 @@ func Generate(opts Options) *msgraph.Directory {
 			desc: strp(pick(r, []string{"Exchange sync", "svc", "backup"})), start: start, end: start.AddDate(1, 0, 0), frac: frac7,
 		}))
 	}
-	return b.finish()
+	d := b.finish()
+	d.Activity = b.randomActivity(newRand(o.Seed, streamActivity))
+	return d
 }
