@@ -37,12 +37,12 @@ const demoSeed = 20250611
 //	=cmd|' /C calc'!A0             CW005 secret with no description; formula-injection name
 //	mailbox-archiver               CW006 Mail.ReadWrite and Exchange full_access_as_app with a client secret
 //	tenant-provisioning            CW006 Application.ReadWrite.All with a client secret;
-//	                               CW020 that secret was added 15 days ago by mallory@contoso.example from
+//	                               CW020 that secret was added 5 days ago by mallory@contoso.example from
 //	                               203.0.113.66, not an allowed actor (DemoAllowedActors), and used from there
 //	ci-secrets-sprawl              CW007 four valid secrets
 //	reporting-dashboard            CW008 secret on its service principal
 //	Office 365 Exchange Online     CW008 secret planted on a Microsoft first-party service principal (critical);
-//	                               CW020 planted 10 days ago by the tenant-provisioning app, used from 203.0.113.66
+//	                               CW020 planted 4 days ago by the tenant-provisioning app, used from 203.0.113.66
 //	directory-sync-admin           CW010 RoleManagement.ReadWrite.Directory and Directory.ReadWrite.All, two owners;
 //	                               CW022 the second owner was added 6 days ago
 //	feature-flags-svc              CW031 certificate last used 52 days ago
@@ -50,6 +50,7 @@ const demoSeed = 20250611
 //	data-warehouse-loader          CW041 (and CW003) created after the tenant policy's
 //	                               restrictForAppsCreatedAfterDateTime, secret lifetime 2 years > P180D
 //	partner-portal                 CW011 multi-tenant app with a client secret
+//	(the tenant)                   CW040 the default app management policy leaves passwordAddition disabled
 //	sso-token-signing              Sign+Verify certificate pair (healthy)
 //	github-deploy                  GitHub Actions federated credentials only (healthy)
 //	platform-shared-services       25 owners: users, groups, service principals (healthy)
@@ -89,7 +90,7 @@ func Demo(now time.Time) *msgraph.Directory {
 
 	b.dir.ServicePrincipals = append(b.dir.ServicePrincipals, b.fp...)
 	exo := &b.dir.ServicePrincipals[resExchange]
-	planted, _ := d.demoSecret(sec("Exchange sync", -10, 170))
+	planted, _ := d.demoSecret(sec("Exchange sync", -4, 170))
 	exo.PasswordCredentials = append(exo.PasswordCredentials, planted)
 
 	for _, a := range demoApps {
@@ -163,7 +164,7 @@ var demoApps = []demoApp{
 	{name: "marketing-analytics", users: 1, secrets: []demoCred{secNoDesc(-20, 130)}},
 	{name: "mailbox-archiver", secrets: []demoCred{sec("archiver", -20, 130)},
 		perms: []perm{gperm("Mail.ReadWrite"), {resExchange, "full_access_as_app"}}},
-	{name: "tenant-provisioning", secrets: []demoCred{sec("provisioning", -15, 150)}, perms: []perm{gperm("Application.ReadWrite.All")}},
+	{name: "tenant-provisioning", secrets: []demoCred{sec("provisioning", -5, 150)}, perms: []perm{gperm("Application.ReadWrite.All")}},
 	{name: "ci-secrets-sprawl", users: 1, secrets: []demoCred{
 		sec("jenkins", -60, 100), sec("github", -40, 120), sec("azure devops", -30, 140), sec("local dev", -10, 160),
 	}},
