@@ -111,6 +111,9 @@ type AppCredentialSignInActivity struct {
 	ExpirationDateTime       string          `json:"expirationDateTime,omitempty"`
 	ResourceID               string          `json:"resourceId,omitempty"`
 	SignInActivity           *SignInActivity `json:"signInActivity,omitempty"`
+	// ExpirationDate is the spelling Microsoft's own examples use instead
+	// of expirationDateTime; readers take whichever is set.
+	ExpirationDate string `json:"expirationDate,omitempty"`
 }
 
 // SignInActivity holds the last sign-in times of a credential or app.
