@@ -20,7 +20,8 @@ type RuleInfo struct {
 	// Subject is what one finding is about: "credential" (each secret,
 	// certificate or federated credential), "object" (an application or
 	// service principal), "app" (an application together with its service
-	// principal) or "configuration".
+	// principal), "configuration", "tenant" (the tenant's own settings) or
+	// "sign-in" (an app and the credential it signed in with).
 	Subject string
 	Enabled bool
 	// Thresholds are the rule's configurable thresholds and their values.
@@ -59,8 +60,11 @@ func (r *rule) info(cfg *Config) RuleInfo {
 		Details:    r.details,
 		Severity:   r.severity,
 		Severities: r.grading,
-		Subject:    r.kind.String(),
+		Subject:    r.subject,
 		Enabled:    s.common.Enabled,
+	}
+	if ri.Subject == "" {
+		ri.Subject = r.kind.String()
 	}
 	if s.common.Severity != nil {
 		ri.Severity = *s.common.Severity

@@ -93,6 +93,10 @@ func subjectText(s string) string {
 		return "app (its application object, or its service principal when the tenant has no application object)"
 	case "configuration":
 		return "expired exception in the configuration"
+	case "tenant":
+		return "tenant (object type `tenant`, object id the tenant id)"
+	case "sign-in":
+		return "app and the credential it signed in with (key id)"
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -24,11 +25,18 @@ type compiled struct {
 	neverYearsMin      time.Duration // neverYears × 365 days
 	descPattern        *regexp.Regexp
 	maxActive          int
+	unused             time.Duration
+	// CW003's limits came from the tenant policy (thresholds:
+	// fromTenantPolicy and the policy has them).
+	secretFromPolicy, certFromPolicy bool
+	// actors are CW020's allowed actors; networks CW030's declarations.
+	actors   []*regexp.Regexp
+	networks []network
 
 	// Evidence strings of the thresholds.
 	sCritical, sWarning, sSecretMax, sCertMax string
 	sNeverYear, sNeverYears, sMaxActive       string
-	sRecentSignIn                             string
+	sRecentSignIn, sUnused                    string
 
 	// Evidence that is the same for every finding of a rule, built once
 	// and shared (see Finding.Evidence: read-only).
@@ -75,6 +83,14 @@ func compile(cfg *Config, now time.Time) *compiled {
 		c.descPattern, _ = regexp.Compile(p)
 	}
 	c.maxActive = max(r.CW007.MaxActiveSecrets, 0)
+	c.unused = days(r.CW031.UnusedDays)
+	c.sUnused = itoa(r.CW031.UnusedDays)
+	for _, a := range r.CW020.AllowedActors {
+		if re, err := compileGlob(strings.TrimSpace(a)); err == nil {
+			c.actors = append(c.actors, re)
+		}
+	}
+	c.networks = compileNetworks(r.CW030.Networks)
 
 	c.sRecentSignIn = itoa(r.CW001.RecentSignInDays)
 	c.sCritical = itoa(r.CW002.CriticalDays)

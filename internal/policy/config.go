@@ -34,6 +34,13 @@ type Rules struct {
 	CW008 ScopedSettings        `yaml:"CW008"`
 	CW010 ScopedSettings        `yaml:"CW010"`
 	CW011 ScopedSettings        `yaml:"CW011"`
+	CW020 ActorSettings         `yaml:"CW020"`
+	CW021 ScopedSettings        `yaml:"CW021"`
+	CW022 ScopedSettings        `yaml:"CW022"`
+	CW030 NetworkSettings       `yaml:"CW030"`
+	CW031 UnusedSettings        `yaml:"CW031"`
+	CW040 RuleSettings          `yaml:"CW040"`
+	CW041 ScopedSettings        `yaml:"CW041"`
 	CW099 RuleSettings          `yaml:"CW099"`
 }
 
@@ -72,6 +79,51 @@ type LifetimeSettings struct {
 	ScopedSettings     `yaml:",inline"`
 	SecretMaxDays      int `yaml:"secretMaxDays"`
 	CertificateMaxDays int `yaml:"certificateMaxDays"`
+	// Thresholds is where the maximum lifetimes come from: "config" (the
+	// two keys above) or "fromTenantPolicy" (the tenant's default app
+	// management policy's passwordLifetime and asymmetricKeyLifetime
+	// restrictions, where it has them enabled; the keys above otherwise).
+	Thresholds string `yaml:"thresholds,omitempty"`
+}
+
+// Sources of CW003's thresholds.
+const (
+	ThresholdsConfig           = "config"
+	ThresholdsFromTenantPolicy = "fromTenantPolicy"
+)
+
+// ActorSettings configure CW020.
+type ActorSettings struct {
+	ScopedSettings `yaml:",inline"`
+	// AllowedActors may add credentials: user principal names, app ids,
+	// object ids or globs on app display names (as in scopes). Empty: the
+	// rule has nothing to compare with and stays silent.
+	AllowedActors []string `yaml:"allowedActors,omitempty"`
+}
+
+// NetworkSettings configure CW030.
+type NetworkSettings struct {
+	ScopedSettings `yaml:",inline"`
+	// Networks declare where apps sign in from. Apps no declaration
+	// matches are not judged.
+	Networks []Network `yaml:"networks,omitempty"`
+}
+
+// Network declares the address ranges of the apps it matches.
+type Network struct {
+	// AppID matches the app id exactly; App is a glob on the app name. At
+	// least one is required; with both, either may match.
+	AppID string `yaml:"appId,omitempty"`
+	App   string `yaml:"app,omitempty"`
+	// CIDRs are the ranges, IPv4 or IPv6 ("198.51.100.0/24"); a bare
+	// address is one host.
+	CIDRs []string `yaml:"cidrs"`
+}
+
+// UnusedSettings configure CW031.
+type UnusedSettings struct {
+	ScopedSettings `yaml:",inline"`
+	UnusedDays     int `yaml:"unusedDays"`
 }
 
 // NeverExpiresSettings configure CW004.
@@ -240,6 +292,7 @@ const (
 	DefaultNeverExpiresYear   = 2099
 	DefaultNeverExpiresYears  = 10
 	DefaultMaxActiveSecrets   = 2
+	DefaultUnusedDays         = 30
 )
 
 // DefaultConfig is every rule enabled with its documented thresholds.
@@ -248,7 +301,8 @@ func DefaultConfig() *Config {
 	return &Config{Rules: Rules{
 		CW001: ExpiredSettings{ScopedSettings: on, RecentSignInDays: DefaultRecentSignInDays},
 		CW002: ExpiringSettings{ScopedSettings: on, CriticalDays: DefaultCriticalDays, WarningDays: DefaultWarningDays},
-		CW003: LifetimeSettings{ScopedSettings: on, SecretMaxDays: DefaultSecretMaxDays, CertificateMaxDays: DefaultCertificateMaxDays},
+		CW003: LifetimeSettings{ScopedSettings: on, SecretMaxDays: DefaultSecretMaxDays, CertificateMaxDays: DefaultCertificateMaxDays,
+			Thresholds: ThresholdsConfig},
 		CW004: NeverExpiresSettings{ScopedSettings: on, NeverExpiresYear: DefaultNeverExpiresYear, NeverExpiresYears: DefaultNeverExpiresYears},
 		CW005: DescriptionSettings{ScopedSettings: on},
 		CW006: on,
@@ -256,6 +310,13 @@ func DefaultConfig() *Config {
 		CW008: on,
 		CW010: on,
 		CW011: on,
+		CW020: ActorSettings{ScopedSettings: on},
+		CW021: on,
+		CW022: on,
+		CW030: NetworkSettings{ScopedSettings: on},
+		CW031: UnusedSettings{ScopedSettings: on, UnusedDays: DefaultUnusedDays},
+		CW040: RuleSettings{Enabled: true},
+		CW041: on,
 		CW099: RuleSettings{Enabled: true},
 	}}
 }

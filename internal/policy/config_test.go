@@ -51,6 +51,17 @@ func TestInvalidConfigFilesReportEveryProblemWithItsLine(t *testing.T) {
 			`testdata/invalid-exceptions.yaml:16: exceptions[4].expires: required: every exception needs an end date (YYYY-MM-DD)`,
 			`testdata/invalid-exceptions.yaml:18: exceptions[4].reason: required: say why the finding is accepted`,
 		}},
+		{"invalid-activity.yaml", []string{
+			`testdata/invalid-activity.yaml:3: rules.CW003.thresholds: must be config or fromTenantPolicy (got "fromPolicy")`,
+			`testdata/invalid-activity.yaml:5: rules.CW020.allowedActors[0]: must not be empty`,
+			`testdata/invalid-activity.yaml:5: rules.CW020.allowedActors[1]: invalid glob "prod-[a": unclosed [`,
+			`testdata/invalid-activity.yaml:8: rules.CW030.networks[0]: needs appId or app`,
+			`testdata/invalid-activity.yaml:10: rules.CW030.networks[1].cidrs[0]: invalid CIDR "198.51.100.0/33" (want an address range such as 198.51.100.0/24)`,
+			`testdata/invalid-activity.yaml:10: rules.CW030.networks[1].cidrs[1]: invalid CIDR "nonsense" (want an address range such as 198.51.100.0/24)`,
+			`testdata/invalid-activity.yaml:11: rules.CW030.networks[2].cidrs: required: at least one address range, e.g. 198.51.100.0/24`,
+			`testdata/invalid-activity.yaml:13: rules.CW031.unusedDays: must be at least 1`,
+			`testdata/invalid-activity.yaml:15: rules.CW040.scope: unknown key "scope" (known: enabled, severity)`,
+		}},
 		{"invalid-syntax.yaml", []string{
 			`testdata/invalid-syntax.yaml:4: invalid YAML: did not find expected key`,
 		}},
@@ -120,6 +131,15 @@ func TestValidFullConfig(t *testing.T) {
 	}
 	if r.CW007.MaxActiveSecrets != 3 || *r.CW006.Severity != Critical || *r.CW099.Severity != Medium {
 		t.Errorf("CW006/CW007/CW099 wrong")
+	}
+	if r.CW003.Thresholds != ThresholdsFromTenantPolicy || r.CW031.UnusedDays != 60 || *r.CW040.Severity != Low || r.CW041.Enabled ||
+		!reflect.DeepEqual(r.CW020.AllowedActors, []string{"admin@contoso.example", "github-deploy*"}) || *r.CW021.Severity != Critical {
+		t.Errorf("activity rules: %+v %+v %+v %+v", r.CW003, r.CW020, r.CW031, r.CW041)
+	}
+	if len(r.CW030.Networks) != 2 || r.CW030.Networks[0].App != "payroll-*" || r.CW030.Networks[1].AppID == "" ||
+		!reflect.DeepEqual(r.CW030.Networks[0].CIDRs, []string{"198.51.100.0/24", "2001:db8::/32"}) ||
+		!reflect.DeepEqual(r.CW022.Scope.Exclude.Tags, []string{"lab"}) {
+		t.Errorf("CW022/CW030 = %+v %+v", r.CW022, r.CW030)
 	}
 	if !reflect.DeepEqual(cfg.Scope.Exclude.Tags, []string{"HideApp"}) {
 		t.Errorf("scope = %+v", cfg.Scope)

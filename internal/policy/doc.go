@@ -9,6 +9,13 @@
 // why, fix, details) and its check; Catalog and Lookup describe them, and
 // RulesMarkdown renders docs/rules.md.
 //
+// EvaluateInput adds the scan's activity evidence (activity.Evidence: audit
+// records, sign-ins, credential usage, the tenant's app management
+// policies) and the previous scan, for the rules that judge them (CW020 to
+// CW041). Each of those rules runs only when its evidence is there: a
+// tenant without the licence or a scanner without the permission loses
+// those rules, never gets false findings.
+//
 // The configuration (Config) is read with LoadConfig or ParseConfig:
 // defaults, then a strict YAML decode that reports every problem with its
 // file, line and key path, then Validate. It holds per-rule settings and

@@ -32,10 +32,20 @@ func Evaluate(t *inventory.Tenant, cfg *Config, now time.Time) []Finding {
 
 // EvaluateWithUsage is Evaluate with activity evidence; u may be nil.
 func EvaluateWithUsage(t *inventory.Tenant, cfg *Config, now time.Time, u *Usage) []Finding {
+	return evaluate(Input{Tenant: t, Now: now}, cfg, u)
+}
+
+// evaluate runs the rules over in with usage u (which EvaluateInput
+// derives from the evidence).
+func evaluate(in Input, cfg *Config, u *Usage) []Finding {
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
+	t, now := in.Tenant, in.Now
 	e := &evaluator{c: compile(cfg, now), now: now, usage: u}
+	if in.Evidence != nil {
+		e.act = prepareActivity(e.c, cfg, &in)
+	}
 	if t != nil {
 		e.run(t)
 		e.reportExpiredExceptions(t)
@@ -51,6 +61,7 @@ type evaluator struct {
 	c     *compiled
 	now   time.Time
 	usage *Usage
+	act   *activityState // nil without activity evidence
 	out   findings
 
 	buf   []byte            // message under construction
@@ -60,8 +71,8 @@ type evaluator struct {
 
 	lifetimeEv map[lifetimeKey]map[string]string // shared CW003 evidence
 
-	credRules, objectRules, appRules []int
-	mask                             uint32 // rules active on the current object
+	credRules, objectRules, appRules, tenantRules []int
+	mask                                          uint32 // rules active on the current object
 }
 
 // credInfo is what rules ask of a credential's dates, worked out once.
@@ -95,7 +106,7 @@ type appView struct {
 
 func (e *evaluator) run(t *inventory.Tenant) {
 	for i, r := range registry {
-		if !e.c.rules[i].enabled {
+		if !e.c.rules[i].enabled || (r.needs != nil && !r.needs(e)) {
 			continue
 		}
 		switch r.kind {
@@ -105,6 +116,8 @@ func (e *evaluator) run(t *inventory.Tenant) {
 			e.objectRules = append(e.objectRules, i)
 		case appRule:
 			e.appRules = append(e.appRules, i)
+		case tenantRule:
+			e.tenantRules = append(e.tenantRules, i)
 		}
 	}
 	var apps appIndex
@@ -158,6 +171,9 @@ func (e *evaluator) run(t *inventory.Tenant) {
 				}
 			}
 		}
+	}
+	for _, ri := range e.tenantRules {
+		registry[ri].tenant(e, t)
 	}
 }
 

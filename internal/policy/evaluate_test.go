@@ -375,7 +375,9 @@ func TestCatalogAndLookup(t *testing.T) {
 		t.Errorf("thresholds = %v", th)
 	}
 	wantSev := map[string]Severity{"CW001": Medium, "CW002": High, "CW003": Medium, "CW004": High, "CW005": Low,
-		"CW006": Medium, "CW007": Low, "CW008": Medium, "CW010": High, "CW011": Low, "CW099": Low}
+		"CW006": Medium, "CW007": Low, "CW008": Medium, "CW010": High, "CW011": Low,
+		"CW020": High, "CW021": High, "CW022": Medium, "CW030": High, "CW031": Medium, "CW040": Medium, "CW041": Medium,
+		"CW099": Low}
 	for _, r := range cat {
 		if wantSev[r.ID] != r.Severity {
 			t.Errorf("%s default severity %s, want %s", r.ID, r.Severity, wantSev[r.ID])

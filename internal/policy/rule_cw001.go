@@ -80,11 +80,16 @@ func (e *evaluator) lastSignIn(appID, keyID string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	var last time.Time
-	if t, ok := e.usage.AppLastSignIn[appID]; ok && t.After(last) {
-		last = t
+	// Evidence keeps ids in lower case; look up the other spelling too.
+	for _, id := range [2]string{appID, evKey(appID)} {
+		if t, ok := e.usage.AppLastSignIn[id]; ok && t.After(last) {
+			last = t
+		}
 	}
-	if t, ok := e.usage.CredentialLastSignIn[keyID]; ok && t.After(last) {
-		last = t
+	for _, id := range [2]string{keyID, evKey(keyID)} {
+		if t, ok := e.usage.CredentialLastSignIn[id]; ok && t.After(last) {
+			last = t
+		}
 	}
 	return last, !last.IsZero()
 }

@@ -25,12 +25,16 @@ var cw003 = rule{
 		"(an ISO 8601 duration such as P180D) treats a credential lasting exactly that long. Days are " +
 		"24-hour periods, so a certificate valid for one calendar year that spans 29 February lasts 366 " +
 		"days and exceeds a 365-day limit. Skipped when the start or end is missing, the end is before the " +
-		"start, or the credential has expired (CW001 covers those).",
+		"start, or the credential has expired (CW001 covers those). With `thresholds: fromTenantPolicy`, the " +
+		"limits are the tenant default app management policy's own: its enabled `passwordLifetime` and " +
+		"`asymmetricKeyLifetime` restrictions on applications replace `secretMaxDays` and " +
+		"`certificateMaxDays` (which still apply when the policy is disabled, unreadable or lacks one).",
 	settings: func(r *Rules) ruleSettings { return scoped(&r.CW003.ScopedSettings) },
 	thresholds: func(c *Config) []threshold {
 		return []threshold{
 			{"secretMaxDays", itoa(c.Rules.CW003.SecretMaxDays)},
 			{"certificateMaxDays", itoa(c.Rules.CW003.CertificateMaxDays)},
+			{"thresholds", c.Rules.CW003.Thresholds},
 		}
 	},
 	cred: checkLifetime,
@@ -42,11 +46,12 @@ func checkLifetime(e *evaluator, o *inventory.Object, c *inventory.Credential, c
 	}
 	var limit time.Duration
 	var sLimit string
+	var fromPolicy bool
 	switch c.Type {
 	case inventory.Secret:
-		limit, sLimit = e.c.secretMax, e.c.sSecretMax
+		limit, sLimit, fromPolicy = e.c.secretMax, e.c.sSecretMax, e.c.secretFromPolicy
 	case inventory.Certificate:
-		limit, sLimit = e.c.certMax, e.c.sCertMax
+		limit, sLimit, fromPolicy = e.c.certMax, e.c.sCertMax, e.c.certFromPolicy
 	default:
 		return
 	}
@@ -65,9 +70,12 @@ func checkLifetime(e *evaluator, o *inventory.Object, c *inventory.Credential, c
 	e.msg(" to ")
 	e.msgDate(c.End)
 	e.msg("), over the ")
+	if fromPolicy {
+		e.msg("tenant policy's ")
+	}
 	e.msg(sLimit)
 	e.msg("-day maximum")
-	e.emit(iCW003, o, c.KeyID, Medium, c.End, e.lifetimeEvidence(c.Type, int((life+day-1)/day), sLimit))
+	e.emit(iCW003, o, c.KeyID, Medium, c.End, e.lifetimeEvidence(c.Type, int((life+day-1)/day), sLimit, fromPolicy))
 }
 
 type lifetimeKey struct {
@@ -76,15 +84,19 @@ type lifetimeKey struct {
 }
 
 // lifetimeEvidence gives the lifetime in days, rounded up (180 days and
-// 1 s is 181: over a 180-day limit). It shares one evidence map among the findings with the same
+// 1 s is 181: over a 180-day limit), and the limit's source when it is the
+// tenant policy. It shares one evidence map among the findings with the same
 // credential type and whole-day lifetime: lifetimes cluster on a few values
 // (1 and 2 years...), and large tenants have many such findings.
-func (e *evaluator) lifetimeEvidence(t inventory.CredentialType, days int, limit string) map[string]string {
+func (e *evaluator) lifetimeEvidence(t inventory.CredentialType, days int, limit string, fromPolicy bool) map[string]string {
 	k := lifetimeKey{t, days}
 	if ev, ok := e.lifetimeEv[k]; ok {
 		return ev
 	}
 	ev := map[string]string{"lifetimeDays": itoa(days), "maxDays": limit}
+	if fromPolicy {
+		ev["source"] = "tenantPolicy"
+	}
 	if e.lifetimeEv == nil {
 		e.lifetimeEv = map[lifetimeKey]map[string]string{}
 	}

@@ -18,9 +18,19 @@ const (
 	iCW008
 	iCW010
 	iCW011
+	iCW020
+	iCW021
+	iCW022
+	iCW030
+	iCW031
+	iCW040
+	iCW041
 	iCW099
 	numRules
 )
+
+// Per-object rule masks are uint32: adding a 33rd rule must widen them.
+var _ [32 - numRules]struct{}
 
 // expiredExceptionRule reports exceptions past their end date.
 const expiredExceptionRule = "CW099"
@@ -28,7 +38,7 @@ const expiredExceptionRule = "CW099"
 type ruleKind int
 
 func (k ruleKind) String() string {
-	return [...]string{"credential", "object", "app", "configuration"}[k]
+	return [...]string{"credential", "object", "app", "configuration", "tenant"}[k]
 }
 
 const (
@@ -41,11 +51,14 @@ const (
 	appRule
 	// configRule checks the configuration itself.
 	configRule
+	// tenantRule runs once per evaluation over the tenant and its
+	// activity evidence.
+	tenantRule
 )
 
 // rule is one entry of the catalog: its text, default severity, where its
-// settings live, and its check. Exactly one of cred, object and app is set
-// for the matching kind.
+// settings live, and its check. Exactly one of cred, object, app and
+// tenant is set for the matching kind.
 type rule struct {
 	id       string
 	title    string
@@ -56,6 +69,13 @@ type rule struct {
 	// grading explains graded severities; empty when there is one.
 	grading string
 	kind    ruleKind
+	// subject, when set, replaces the kind in the catalog's "one finding
+	// per" (a tenant rule may report per app and key).
+	subject string
+	// needs, when set, says whether the rule can judge anything in this
+	// evaluation (the evidence it reads is there, its list is not empty);
+	// a rule that cannot is not run at all, so it costs nothing.
+	needs func(e *evaluator) bool
 	// settings points into a Rules value.
 	settings func(r *Rules) ruleSettings
 	// thresholds lists the rule's thresholds under a configuration.
@@ -64,6 +84,7 @@ type rule struct {
 	cred   func(e *evaluator, o *inventory.Object, c *inventory.Credential, ci *credInfo)
 	object func(e *evaluator, o *inventory.Object)
 	app    func(e *evaluator, a *appView)
+	tenant func(e *evaluator, t *inventory.Tenant)
 }
 
 type ruleSettings struct {
@@ -91,6 +112,13 @@ var registry = [numRules]*rule{
 	iCW008: &cw008,
 	iCW010: &cw010,
 	iCW011: &cw011,
+	iCW020: &cw020,
+	iCW021: &cw021,
+	iCW022: &cw022,
+	iCW030: &cw030,
+	iCW031: &cw031,
+	iCW040: &cw040,
+	iCW041: &cw041,
 	iCW099: &cw099,
 }
 

@@ -64,6 +64,11 @@ func (c *Config) validate() []*ConfigError {
 	}
 	v.days("rules.CW003.secretMaxDays", r.CW003.SecretMaxDays, false)
 	v.days("rules.CW003.certificateMaxDays", r.CW003.CertificateMaxDays, false)
+	switch r.CW003.Thresholds {
+	case "", ThresholdsConfig, ThresholdsFromTenantPolicy:
+	default:
+		v.add("rules.CW003.thresholds", "must be %s or %s (got %q)", ThresholdsConfig, ThresholdsFromTenantPolicy, r.CW003.Thresholds)
+	}
 	if y := r.CW004.NeverExpiresYear; y < 1970 || y > 9999 {
 		v.add("rules.CW004.neverExpiresYear", "must be a year between 1970 and 9999 (got %d)", y)
 	}
@@ -78,6 +83,7 @@ func (c *Config) validate() []*ConfigError {
 	if r.CW007.MaxActiveSecrets < 0 {
 		v.add("rules.CW007.maxActiveSecrets", "must not be negative (got %d)", r.CW007.MaxActiveSecrets)
 	}
+	validateActivityRules(v, r)
 
 	for i, t := range c.PermissionTiers {
 		p := "permissionTiers[" + strconv.Itoa(i) + "]"
@@ -149,4 +155,37 @@ func validateScope(v *validator, path string, s Scope) {
 // regexpReason drops the regexp package's "error parsing regexp: " prefix.
 func regexpReason(err error) string {
 	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+}
+
+// validateActivityRules checks the settings of the rules that read
+// activity evidence.
+func validateActivityRules(v *validator, r *Rules) {
+	for i, a := range r.CW020.AllowedActors {
+		p := "rules.CW020.allowedActors[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(a) == "" {
+			v.add(p, "must not be empty")
+		} else if _, err := compileGlob(strings.TrimSpace(a)); err != nil {
+			v.add(p, "%v", err)
+		}
+	}
+	for i, n := range r.CW030.Networks {
+		p := "rules.CW030.networks[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(n.AppID) == "" && strings.TrimSpace(n.App) == "" {
+			v.add(p, "needs appId or app")
+		}
+		if n.App != "" {
+			if _, err := compileGlob(n.App); err != nil {
+				v.add(p+".app", "%v", err)
+			}
+		}
+		if len(n.CIDRs) == 0 {
+			v.add(p+".cidrs", "required: at least one address range, e.g. 198.51.100.0/24")
+		}
+		for j, c := range n.CIDRs {
+			if _, err := parseCIDR(c); err != nil {
+				v.add(p+".cidrs["+strconv.Itoa(j)+"]", "%v", err)
+			}
+		}
+	}
+	v.days("rules.CW031.unusedDays", r.CW031.UnusedDays, false)
 }
