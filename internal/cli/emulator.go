@@ -10,6 +10,7 @@ import (
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/scan"
 )
 
 func newEmulatorCmd(e *env) *cobra.Command {
@@ -51,7 +52,7 @@ client's secret only to --client-secret-out, never to the terminal.`,
 			if err != nil {
 				return err
 			}
-			client := emulator.Client{ID: demoClientID, Secret: secret, Roles: []string{"Application.Read.All", "AuditLog.Read.All", "Policy.Read.All"}}
+			client := emulator.Client{ID: scan.DemoClientID, Secret: secret, Roles: scan.DemoRoles}
 			srv, err := emulator.Start(emulator.Options{Listen: listen, Directory: dir, Clients: []emulator.Client{client}, Faults: faults, Logger: e.logger})
 			if err != nil {
 				return fmt.Errorf("start emulator: %w", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/report"
+	"github.com/credwatch/credwatch/internal/scan"
 )
 
 func newInventoryCmd(e *env) *cobra.Command {
@@ -42,9 +43,16 @@ func newInventoryCmd(e *env) *cobra.Command {
 
 // loadTenant reads the chosen source and builds the inventory from it.
 func loadTenant(cmd *cobra.Command, e *env, src *sourceFlags) (*inventory.Tenant, error) {
-	s, name, err := src.load(cmd.Context(), e)
+	p := newProgress(e.stderr)
+	defer p.done()
+	s, err := src.source(e, p)
 	if err != nil {
 		return nil, err
 	}
-	return inventory.Build(s, name)
+	snap, err := s.Read(cmd.Context(), scan.Window{})
+	if err != nil {
+		return nil, scanError(err)
+	}
+	t, err := scan.Build(s, snap)
+	return t, scanError(err)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -119,4 +120,11 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
 	}
 	return nil
+}
+
+// env carries what every command needs from the process.
+type env struct {
+	stdout, stderr io.Writer
+	logger         *slog.Logger
+	now            func() time.Time
 }

@@ -1,16 +1,16 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/report"
-	"github.com/credwatch/credwatch/internal/store"
+	"github.com/credwatch/credwatch/internal/scan"
 )
 
 func newScanCmd(e *env) *cobra.Command {
@@ -42,8 +42,13 @@ func newScanCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if src.demo && configPath == "" {
+				demoConfig(cfg)
+			}
 			ctx := cmd.Context()
-			if err := src.validate(); err != nil {
+			p := newProgress(e.stderr)
+			source, err := src.source(e, p)
+			if err != nil {
 				return err
 			}
 			st, err := sf.open(ctx, e)
@@ -53,34 +58,16 @@ func newScanCmd(e *env) *cobra.Command {
 			if st != nil {
 				defer st.Close()
 			}
-			t, err := loadTenant(cmd, e, &src)
+			res, err := scan.Run(ctx, source, scan.Options{Config: cfg, Store: st, Activity: true, Now: e.now, Logger: e.logger})
+			p.done()
 			if err != nil {
-				return err
+				return scanError(err)
 			}
-			prev, err := previousScan(ctx, st, t.ID)
-			if err != nil {
-				return err
-			}
-			now := e.now()
-			findings := policy.Evaluate(t, cfg, now)
-			var changes *store.Diff
-			if st != nil {
-				rec := &store.Record{Tenant: t, Findings: findings, ScannedAt: now}
-				id, err := st.Save(ctx, rec)
-				if err != nil {
-					return fmt.Errorf("record scan: %w", err)
-				}
-				rec.ID = id
-				if prev != nil && t.Complete {
-					if changes, err = store.Compare(prev, rec); err != nil {
-						return fmt.Errorf("compare with scan %d: %w", prev.ID, err)
-					}
-				}
-			}
-			scan := report.NewScan(t, findings, now)
+			t, findings, changes, now := res.Tenant, res.Findings, res.Changes, e.now()
+			doc := report.NewScan(t, findings, now)
 			opts := report.Options{ShowSuppressed: showSuppressed, Rules: reportRules(cfg), Now: now}
 			if err := writeOutput(e.stdout, out, func(w io.Writer) error {
-				if err := report.Write(w, format, scan, opts); err != nil {
+				if err := report.Write(w, format, doc, opts); err != nil {
 					return err
 				}
 				// A person reading the table also sees what changed; other
@@ -113,23 +100,18 @@ func newScanCmd(e *env) *cobra.Command {
 	return cmd
 }
 
-// previousScan is the last complete scan of tenantID in st, or nil.
-func previousScan(ctx context.Context, st *store.Store, tenantID string) (*store.Record, error) {
-	if st == nil {
-		return nil, nil
+// demoConfig declares what a security team would for the demo tenant:
+// who may add credentials, and where apps sign in from.
+func demoConfig(cfg *policy.Config) {
+	cfg.Rules.CW020.AllowedActors = append([]string(nil), tenantgen.DemoAllowedActors...)
+	names := make([]string, 0, len(tenantgen.DemoNetworks))
+	for app := range tenantgen.DemoNetworks {
+		names = append(names, app)
 	}
-	info, err := st.LatestComplete(ctx, tenantID, 0)
-	if err != nil {
-		return nil, fmt.Errorf("find previous scan: %w", err)
+	slices.Sort(names)
+	for _, app := range names {
+		cfg.Rules.CW030.Networks = append(cfg.Rules.CW030.Networks, policy.Network{App: app, CIDRs: tenantgen.DemoNetworks[app]})
 	}
-	if info == nil {
-		return nil, nil
-	}
-	r, err := st.Load(ctx, info.ID)
-	if err != nil {
-		return nil, fmt.Errorf("load previous scan %d: %w", info.ID, err)
-	}
-	return r, nil
 }
 
 func loadConfig(path string) (*policy.Config, error) {

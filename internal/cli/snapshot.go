@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/scan"
 )
 
 func newSnapshotCmd(e *env) *cobra.Command {
@@ -23,7 +24,9 @@ application permissions), with no secret values. Scan it later with
   credwatch scan --snapshot tenant.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, err := src.load(cmd.Context(), e)
+			// A snapshot holds what a first scan reads, evidence included.
+			since := e.now().Add(-scan.DefaultLookback)
+			s, err := src.read(cmd.Context(), e, scan.Window{AuditSince: since, SignInsSince: since})
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,154 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/credwatch/credwatch/internal/activity"
+	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/policy"
+	"github.com/credwatch/credwatch/internal/store"
+)
+
+// DefaultLookback is how far back a scan reads audit records and
+// sign-ins. A scan reads from the previous scan or from the lookback,
+// whichever is earlier: findings drawn from events (CW020, CW022, CW030)
+// are judged again by every scan that can still see the event, with the
+// configuration in force, rather than flickering out at the next scan.
+const DefaultLookback = 7 * 24 * time.Hour
+
+// Options configure one run.
+type Options struct {
+	Config *policy.Config
+	// Store records the scan and supplies the previous one; nil runs
+	// without history.
+	Store *store.Store
+	// Activity reads audit, sign-in, usage and policy evidence from live
+	// sources.
+	Activity bool
+	// Lookback is the least evidence window; default DefaultLookback.
+	Lookback time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Result is one scan's outcome.
+type Result struct {
+	Tenant   *inventory.Tenant
+	Findings []policy.Finding
+	Evidence *activity.Evidence
+	// Record is the stored scan (nil without a store); Previous the last
+	// complete scan before it, if any; Changes the diff between the two
+	// when both are complete.
+	Record   *store.Record
+	Previous *store.Record
+	Changes  *store.Diff
+}
+
+// Run reads src, judges the tenant and records the scan.
+func Run(ctx context.Context, src Source, o Options) (*Result, error) {
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Config == nil {
+		o.Config = policy.DefaultConfig()
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = DefaultLookback
+	}
+	started := o.Now()
+
+	var prev *store.Record
+	var err error
+	if id := src.TenantID(); id != "" {
+		if prev, err = previous(ctx, o.Store, id); err != nil {
+			return nil, err
+		}
+	}
+	var w Window
+	if o.Activity {
+		since := started.Add(-o.Lookback)
+		if prev != nil && !prev.Tenant.CollectedAt.IsZero() && prev.Tenant.CollectedAt.Before(since) {
+			since = prev.Tenant.CollectedAt // nothing between the scans is missed
+		}
+		w = Window{AuditSince: since, SignInsSince: since}
+	}
+	snap, err := src.Read(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	t, err := Build(src, snap)
+	if err != nil {
+		return nil, err
+	}
+	if src.TenantID() == "" && t.ID != "" {
+		if prev, err = previous(ctx, o.Store, t.ID); err != nil {
+			return nil, err
+		}
+	}
+	var ev *activity.Evidence
+	if snap.Activity != nil {
+		if ev, err = activity.Parse(snap.Activity, t); err != nil {
+			return nil, fmt.Errorf("activity evidence: %w", err)
+		}
+	}
+	in := policy.Input{Tenant: t, Evidence: ev, Now: started}
+	if prev != nil {
+		in.Previous = prev.Tenant
+	}
+	res := &Result{Tenant: t, Findings: policy.EvaluateInput(in, o.Config), Evidence: ev, Previous: prev}
+	if o.Store == nil {
+		return res, nil
+	}
+	rec := &store.Record{Tenant: t, Findings: res.Findings, ScannedAt: started}
+	id, err := o.Store.Save(ctx, rec)
+	if err != nil {
+		return nil, fmt.Errorf("record scan: %w", err)
+	}
+	rec.ID = id
+	res.Record = rec
+	if prev != nil && t.Complete {
+		if res.Changes, err = store.Compare(prev, rec); err != nil {
+			return nil, fmt.Errorf("compare with scan %d: %w", prev.ID, err)
+		}
+	}
+	o.Logger.Info("scan recorded", "scan", id, "tenant", t.ID, "complete", t.Complete, "findings", len(res.Findings))
+	return res, nil
+}
+
+// Build turns what src read into the inventory. Bad data in a file is the
+// user's to fix (an InputError); bad data from Graph is a scan failure.
+func Build(src Source, snap *inventory.Snapshot) (*inventory.Tenant, error) {
+	t, err := inventory.Build(snap, src.Name())
+	if err != nil {
+		if _, ok := src.(files); ok {
+			return nil, &InputError{err}
+		}
+		return nil, fmt.Errorf("build inventory: %w", err)
+	}
+	return t, nil
+}
+
+// previous is the last complete scan of tenantID, or nil.
+func previous(ctx context.Context, st *store.Store, tenantID string) (*store.Record, error) {
+	if st == nil {
+		return nil, nil
+	}
+	info, err := st.LatestComplete(ctx, tenantID, 0)
+	if err != nil {
+		return nil, fmt.Errorf("find previous scan: %w", err)
+	}
+	if info == nil {
+		return nil, nil
+	}
+	r, err := st.Load(ctx, info.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load previous scan %d: %w", info.ID, err)
+	}
+	return r, nil
+}
