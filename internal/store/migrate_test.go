@@ -95,8 +95,8 @@ func TestOpenMigratesVersion1StoreWithData(t *testing.T) {
 		}
 
 		s := openTest(t, dsn)
-		if v := schemaVersion(t, db); v != 2 {
-			t.Fatalf("schema version after Open = %d, want 2", v)
+		if v := schemaVersion(t, db); v != 3 {
+			t.Fatalf("schema version after Open = %d, want 3", v)
 		}
 		scans, err := s.Scans(ctx, Filter{})
 		if err != nil {
@@ -203,10 +203,10 @@ func TestOpenRefusesNewerSchemaUntouched(t *testing.T) {
 
 		_, err := Open(ctx, dsn, nil)
 		var tooNew *SchemaTooNewError
-		if !errors.As(err, &tooNew) || tooNew.Version != 7 || tooNew.Supported != 2 {
-			t.Fatalf("Open = %v, want SchemaTooNewError{7, 2}", err)
+		if !errors.As(err, &tooNew) || tooNew.Version != 7 || tooNew.Supported != 3 {
+			t.Fatalf("Open = %v, want SchemaTooNewError{7, 3}", err)
 		}
-		const msg = "store schema version 7 is newer than this credwatch supports (2); upgrade credwatch"
+		const msg = "store schema version 7 is newer than this credwatch supports (3); upgrade credwatch"
 		if err.Error() != msg {
 			t.Errorf("message = %q, want %q", err, msg)
 		}
@@ -240,8 +240,8 @@ func TestMigrationsDownAndUpAgain(t *testing.T) {
 		if _, err := p.Up(ctx); err != nil {
 			t.Fatalf("up again: %v", err)
 		}
-		if v := schemaVersion(t, db); v != 2 {
-			t.Errorf("version = %d, want 2", v)
+		if v := schemaVersion(t, db); v != 3 {
+			t.Errorf("version = %d, want 3", v)
 		}
 	})
 }
