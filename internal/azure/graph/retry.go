@@ -49,8 +49,10 @@ func transientError(err error) bool {
 	if errors.As(err, &derr) {
 		return derr.IsTemporary || derr.IsTimeout
 	}
+	// net.ErrClosed: the peer's close raced our read of the body, which a
+	// TLS connection reports without wrapping it in a net.OpError.
 	for _, target := range []error{io.EOF, io.ErrUnexpectedEOF, syscall.ECONNRESET, syscall.ECONNABORTED,
-		syscall.EPIPE, syscall.ECONNREFUSED} {
+		syscall.EPIPE, syscall.ECONNREFUSED, net.ErrClosed} {
 		if errors.Is(err, target) {
 			return true
 		}
