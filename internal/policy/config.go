@@ -339,13 +339,24 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		name = "config"
 	}
 	cfg := DefaultConfig()
-	lines, errs := decodeStrict(data, name, cfg)
+	if err := DecodeFile(data, name, cfg, cfg.validate); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// DecodeFile decodes the YAML document data, read from the file name,
+// strictly into v: a pointer to a struct, which may embed Config inline
+// beside other sections. check then validates what decoded; every problem
+// of either kind comes back at once, each with its file, line and key path.
+func DecodeFile(data []byte, name string, v any, check func() []*ConfigError) error {
+	lines, errs := decodeStrict(data, name, v)
 	if lines == nil { // not YAML, or not a mapping: nothing to validate
-		return nil, joinConfigErrors(errs)
+		return joinConfigErrors(errs)
 	}
 	// Validate what decoded too, so one run reports every problem; a key
 	// that failed to decode is not reported again as, say, missing.
-	for _, e := range cfg.validate() {
+	for _, e := range check() {
 		if coveredBy(e.Path, errs) {
 			continue
 		}
@@ -354,10 +365,14 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
-		return nil, joinConfigErrors(errs)
+		return joinConfigErrors(errs)
 	}
-	return cfg, nil
+	return nil
 }
+
+// Problems lists what Validate reports, one error each, for callers that
+// validate a larger document with DecodeFile.
+func (c *Config) Problems() []*ConfigError { return c.validate() }
 
 // coveredBy reports whether a decode error already concerns path or one
 // of its parents.

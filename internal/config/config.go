@@ -1,0 +1,148 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/credwatch/credwatch/internal/notify"
+	"github.com/credwatch/credwatch/internal/policy"
+)
+
+// Config is a credwatch configuration file.
+type Config struct {
+	policy.Config `yaml:",inline"`
+	// Tenants are the tenants serve mode scans; scan takes one from
+	// --tenant instead.
+	Tenants []Tenant `yaml:"tenants,omitempty"`
+	// Notifications configure channels, routes and reminders.
+	Notifications *notify.Config `yaml:"notifications,omitempty"`
+	// LogAnalytics, when set, sends findings and the credential inventory
+	// to Azure Monitor through the Logs Ingestion API.
+	LogAnalytics *LogAnalytics `yaml:"logAnalytics,omitempty"`
+}
+
+// Tenant is one tenant serve mode scans, with how to sign in to it. No
+// secret is written here: only where to find it.
+type Tenant struct {
+	ID            string `yaml:"id"`
+	Name          string `yaml:"name,omitempty"`
+	Cloud         string `yaml:"cloud,omitempty"`
+	AuthorityHost string `yaml:"authorityHost,omitempty"`
+	GraphURL      string `yaml:"graphUrl,omitempty"`
+	CAFile        string `yaml:"caFile,omitempty"`
+	// ClientID signs in as this app registration; without it the process's
+	// AZURE_* environment (or managed identity, or the Azure CLI) is used.
+	ClientID string `yaml:"clientId,omitempty"`
+	// ClientSecretEnv or ClientSecretFile name where the client secret is;
+	// CertificateFile a PEM or PFX file (password in CertificatePasswordEnv).
+	ClientSecretEnv        string `yaml:"clientSecretEnv,omitempty"`
+	ClientSecretFile       string `yaml:"clientSecretFile,omitempty"`
+	CertificateFile        string `yaml:"certificateFile,omitempty"`
+	CertificatePasswordEnv string `yaml:"certificatePasswordEnv,omitempty"`
+	// Interval overrides serve's --interval for this tenant ("6h").
+	Interval string `yaml:"interval,omitempty"`
+}
+
+// LogAnalytics names a data collection rule and its endpoint.
+type LogAnalytics struct {
+	Endpoint          string `yaml:"endpoint"`
+	RuleID            string `yaml:"ruleId"`
+	FindingsStream    string `yaml:"findingsStream,omitempty"`
+	CredentialsStream string `yaml:"credentialsStream,omitempty"`
+}
+
+// Default is the configuration without a file.
+func Default() *Config {
+	return &Config{Config: *policy.DefaultConfig()}
+}
+
+// Load reads and validates the file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes and validates a configuration document; name labels its
+// errors.
+func Parse(data []byte, name string) (*Config, error) {
+	cfg := Default()
+	cfg.Notifications = notify.DefaultConfig()
+	if err := policy.DecodeFile(data, name, cfg, cfg.problems); err != nil {
+		return nil, err
+	}
+	if len(cfg.Notifications.Channels) == 0 && !cfg.Notifications.OwnerEmail.Enabled {
+		cfg.Notifications = nil
+	}
+	return cfg, nil
+}
+
+var tenantID = regexp.MustCompile(`^[0-9a-zA-Z.-]+$`)
+
+func (c *Config) problems() []*policy.ConfigError {
+	errs := c.Config.Problems()
+	seen := map[string]int{}
+	for i, t := range c.Tenants {
+		p := fmt.Sprintf("tenants[%d]", i)
+		switch {
+		case t.ID == "":
+			errs = append(errs, &policy.ConfigError{Path: p + ".id", Msg: "required"})
+		case !tenantID.MatchString(t.ID):
+			errs = append(errs, &policy.ConfigError{Path: p + ".id", Msg: fmt.Sprintf("%q is not a tenant id", t.ID)})
+		}
+		if j, dup := seen[t.ID]; dup && t.ID != "" {
+			errs = append(errs, &policy.ConfigError{Path: p + ".id", Msg: fmt.Sprintf("duplicate of tenants[%d]", j)})
+		}
+		seen[t.ID] = i
+		switch t.Cloud {
+		case "", "public", "usgov", "china":
+		default:
+			errs = append(errs, &policy.ConfigError{Path: p + ".cloud", Msg: fmt.Sprintf("%q: want public, usgov or china", t.Cloud)})
+		}
+		n := 0
+		for _, s := range []string{t.ClientSecretEnv, t.ClientSecretFile, t.CertificateFile} {
+			if s != "" {
+				n++
+			}
+		}
+		if n > 1 {
+			errs = append(errs, &policy.ConfigError{Path: p, Msg: "give one of clientSecretEnv, clientSecretFile and certificateFile"})
+		}
+		if n == 1 && t.ClientID == "" {
+			errs = append(errs, &policy.ConfigError{Path: p + ".clientId", Msg: "required with a client secret or certificate"})
+		}
+	}
+	if c.Notifications != nil {
+		for _, e := range unjoin(c.Notifications.Validate()) {
+			var ce *policy.ConfigError
+			if errors.As(e, &ce) { // paths already start "notifications."
+				errs = append(errs, ce)
+				continue
+			}
+			errs = append(errs, &policy.ConfigError{Path: "notifications", Msg: e.Error()})
+		}
+	}
+	if la := c.LogAnalytics; la != nil {
+		if la.Endpoint == "" {
+			errs = append(errs, &policy.ConfigError{Path: "logAnalytics.endpoint", Msg: "required"})
+		}
+		if la.RuleID == "" {
+			errs = append(errs, &policy.ConfigError{Path: "logAnalytics.ruleId", Msg: "required"})
+		}
+	}
+	return errs
+}
+
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
