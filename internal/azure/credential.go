@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -56,15 +57,10 @@ func NewCredential(o AuthOptions) (azcore.TokenCredential, error) {
 		if err != nil {
 			return nil, fmt.Errorf("client certificate: %w", err)
 		}
-		certs, key, err := azidentity.ParseCertificates(data, []byte(os.Getenv(envCertPassword)))
+		o.TenantID = tenant
+		cred, err := NewClientCertificateCredential(o, clientID, data, []byte(os.Getenv(envCertPassword)))
 		if err != nil {
-			// The parse error names the format problem, never the password.
-			return nil, fmt.Errorf("client certificate %s: %w", path, err)
-		}
-		cred, err := azidentity.NewClientCertificateCredential(tenant, clientID, certs, key,
-			&azidentity.ClientCertificateCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: noDiscovery})
-		if err != nil {
-			return nil, fmt.Errorf("client certificate credential: %w", err)
+			return nil, fmt.Errorf("client certificate %s: %w", path, errors.Unwrap(err))
 		}
 		return cred, nil
 	}
@@ -92,6 +88,26 @@ func NewClientSecretCredential(o AuthOptions, clientID, secret string) (azcore.T
 		&azidentity.ClientSecretCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: noDiscovery})
 	if err != nil {
 		return nil, fmt.Errorf("client secret credential: %w", err)
+	}
+	return cred, nil
+}
+
+// NewClientCertificateCredential signs in as clientID in o.TenantID with a
+// certificate and private key from PEM or PKCS#12 data (password may be
+// nil). Parse errors name the format problem, never the password.
+func NewClientCertificateCredential(o AuthOptions, clientID string, data, password []byte) (azcore.TokenCredential, error) {
+	co, noDiscovery, err := clientOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	certs, key, err := azidentity.ParseCertificates(data, password)
+	if err != nil {
+		return nil, fmt.Errorf("client certificate: %w", err)
+	}
+	cred, err := azidentity.NewClientCertificateCredential(o.TenantID, clientID, certs, key,
+		&azidentity.ClientCertificateCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: noDiscovery})
+	if err != nil {
+		return nil, fmt.Errorf("client certificate credential: %w", err)
 	}
 	return cred, nil
 }

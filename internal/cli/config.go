@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/credwatch/credwatch/internal/policy"
+	"github.com/credwatch/credwatch/internal/config"
 )
 
 func newConfigCmd(e *env) *cobra.Command {
@@ -19,7 +19,7 @@ func newConfigCmd(e *env) *cobra.Command {
 		Example: `  credwatch config check credwatch.yaml`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if _, err := policy.LoadConfig(args[0]); err != nil {
+			if _, err := config.Load(args[0]); err != nil {
 				return usageError{err}
 			}
 			fmt.Fprintf(e.stdout, "%s: ok\n", args[0])

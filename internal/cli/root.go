@@ -99,6 +99,8 @@ against policy, and tells people before anything expires or is abused.`,
 		newConfigCmd(e),
 		newHistoryCmd(e),
 		newDiffCmd(e),
+		newServeCmd(e),
+		newNotifyCmd(e),
 		newEmulatorCmd(e),
 	)
 	return root

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credwatch/credwatch/internal/config"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/report"
@@ -114,15 +115,17 @@ func demoConfig(cfg *policy.Config) {
 	}
 }
 
+// loadConfig reads the policy part of a configuration file; the file may
+// also hold serve mode's sections.
 func loadConfig(path string) (*policy.Config, error) {
 	if path == "" {
 		return policy.DefaultConfig(), nil
 	}
-	cfg, err := policy.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return cfg, nil
+	return &cfg.Config, nil
 }
 
 func reportRules(cfg *policy.Config) []report.RuleInfo {

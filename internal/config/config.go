@@ -41,8 +41,6 @@ type Tenant struct {
 	ClientSecretFile       string `yaml:"clientSecretFile,omitempty"`
 	CertificateFile        string `yaml:"certificateFile,omitempty"`
 	CertificatePasswordEnv string `yaml:"certificatePasswordEnv,omitempty"`
-	// Interval overrides serve's --interval for this tenant ("6h").
-	Interval string `yaml:"interval,omitempty"`
 }
 
 // LogAnalytics names a data collection rule and its endpoint.

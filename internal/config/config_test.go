@@ -11,7 +11,7 @@ func TestServeConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Tenants) != 2 || cfg.Tenants[1].Interval != "12h" {
+	if len(cfg.Tenants) != 2 || cfg.Tenants[1].ID != "fabrikam.onmicrosoft.com" {
 		t.Errorf("tenants = %+v", cfg.Tenants)
 	}
 	if cfg.Notifications == nil || len(cfg.Notifications.Channels) != 2 || len(cfg.Notifications.Reminders) == 0 {
