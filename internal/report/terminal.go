@@ -36,6 +36,12 @@ func termSafe(s string) string {
 	return b.String()
 }
 
+// Visible shows control characters, bidirectional overrides and line
+// separators of an attacker-chosen string as visible escapes (`\x1b`,
+// `\u202e`), so "evil\u202egnp.exe" cannot display as "evilexe.png" on a
+// terminal or a page; markup escaping is still the renderer's job.
+func Visible(s string) string { return termSafe(s) }
+
 func unsafeRune(r rune) bool {
 	switch {
 	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/policy"
+	"github.com/credwatch/credwatch/internal/report"
 	"github.com/credwatch/credwatch/internal/store"
 )
 
@@ -96,7 +97,7 @@ func (s *Server) appDetail(w http.ResponseWriter, r *http.Request) {
 	if n := len(body.Covered); n > 0 {
 		body.Since = body.Covered[n-1].ScannedAt
 	}
-	s.render(w, http.StatusOK, "app", visible(body.Object.DisplayName), "credentials", body)
+	s.render(w, http.StatusOK, "app", report.Visible(body.Object.DisplayName), "credentials", body)
 }
 
 // appHistory diffs consecutive complete scans of the tenant (partial ones

@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/report"
 )
 
 //go:embed web/templates/*.html web/static/style.css web/static/enhance.js
@@ -34,7 +34,7 @@ func mustRead(name string) string {
 }
 
 var funcs = template.FuncMap{
-	"text":    visible,
+	"text":    report.Visible,
 	"date":    func(t time.Time) string { return dateOf(&t) },
 	"datep":   dateOf,
 	"stamp":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
@@ -118,46 +118,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func apiError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
-}
-
-// visible shows control characters, bidirectional overrides and line
-// separators as escapes (`\x1b`, `\u202e`): an app named "evil\u202egnp.exe"
-// must not display as "evilexe.png". html/template then escapes markup.
-func visible(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || hiddenRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x80 && hiddenRune(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case hiddenRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r) // invalid bytes come out as U+FFFD
-		}
-	}
-	return b.String()
-}
-
-func hiddenRune(r rune) bool {
-	switch {
-	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return true
-	case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == 0x2028, r == 0x2029:
-		return true
-	}
-	return false
 }
 
 func dateOf(t *time.Time) string {
