@@ -1,94 +1,26 @@
 package report
 
 import (
-	"context"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/credwatch/credwatch/internal/browsertest"
 )
 
-// chromiumPath finds the browser: Debian's chromium first, then anything
-// named like it on PATH.
-func chromiumPath() string {
-	const debian = "/usr/bin/chromium"
-	if _, err := os.Stat(debian); err == nil {
-		return debian
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// newBrowser starts a headless Chromium with a fresh profile, or skips
-// loudly when none is installed (and fails when CI or
-// CREDWATCH_REQUIRE_BROWSER says the browser must be there).
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		msg := "BROWSER TEST NOT RUN: no Chromium found (install the Debian packages chromium and chromium-driver); the HTML report's escaping, CSP and layout are untested in a real browser"
-		if os.Getenv("CI") != "" || os.Getenv("CREDWATCH_REQUIRE_BROWSER") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the test may run as root in a container
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	// A guard against a hung browser, not a speed assertion.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancelTimeout)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", path, err)
-	}
-	return ctx
-}
-
-// cspRecorder runs before the page's own code and records every policy
-// violation, so the test can prove the page needs nothing its CSP forbids.
-const cspRecorder = `window.__csp = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
-});`
-
 func TestHTMLReportInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t, "the HTML report's escaping, CSP and sorting are untested in a real browser")
 	dir := t.TempDir()
 	// Screenshots are artefacts: kept in CREDWATCH_ARTIFACT_DIR when set
-	// (CI uploads it), else beside the report in the test's TempDir.
-	shotDir := dir
-	if d := os.Getenv("CREDWATCH_ARTIFACT_DIR"); d != "" {
-		shotDir = d
-		if err := os.MkdirAll(shotDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// (CI uploads it), else in the test's TempDir.
+	shotDir := browsertest.ArtifactDir(t)
 	o := fixtureOptions()
 	o.ShowSuppressed = true
 	file := filepath.Join(dir, "report.html")
@@ -112,7 +44,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder}); err != nil {
 		t.Fatal(err)
 	}
 	// Navigate waits for the load event, which fires after every image

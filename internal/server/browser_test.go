@@ -4,81 +4,20 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/credwatch/credwatch/internal/browsertest"
 )
 
-// chromiumPath finds the browser: Debian's chromium first, then anything
-// named like it on PATH.
-func chromiumPath() string {
-	const debian = "/usr/bin/chromium"
-	if _, err := os.Stat(debian); err == nil {
-		return debian
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// newBrowser starts a headless Chromium with a fresh profile, or skips
-// loudly when none is installed (and fails when CI or
-// CREDWATCH_REQUIRE_BROWSER says the browser must be there).
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		msg := "BROWSER TEST NOT RUN: no Chromium found (install the Debian packages chromium and chromium-driver); the dashboard's escaping, CSP, filters and forms are untested in a real browser"
-		if os.Getenv("CI") != "" || os.Getenv("CREDWATCH_REQUIRE_BROWSER") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the test may run as root in a container
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	// A guard against a hung browser, not a speed assertion.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancelTimeout)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", path, err)
-	}
-	return ctx
-}
-
-// cspRecorder runs before the page's own code and records every policy
-// violation, so the test can prove the pages need nothing their CSP forbids.
-const cspRecorder = `window.__csp = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
-});`
-
 func TestDashboardInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t, "the dashboard's escaping, CSP, filters and forms are untested in a real browser")
 	f := newFixture(t)
 	scanned := make(chan string, 1)
 	s := newServer(t, f.st, func(o *Options) {
@@ -88,13 +27,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 
-	shotDir := t.TempDir()
-	if d := os.Getenv("CREDWATCH_ARTIFACT_DIR"); d != "" {
-		shotDir = d
-		if err := os.MkdirAll(shotDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shotDir := browsertest.ArtifactDir(t)
 
 	// Any alert, confirm or prompt is a script that ran: record it and
 	// dismiss it so the page does not block.
@@ -111,7 +44,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder}); err != nil {
 		t.Fatal(err)
 	}
 	eval := func(t *testing.T, js string) any {
