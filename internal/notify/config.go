@@ -40,6 +40,10 @@ type Config struct {
 	// finding, instead of one message per finding. DefaultConfig sets it.
 	Digest     bool             `yaml:"digest"`
 	OwnerEmail OwnerEmailConfig `yaml:"ownerEmail,omitempty"`
+	// CAFile is a PEM bundle trusted, besides the system's roots, for
+	// webhook, Teams and Slack URLs: a receiver inside the network with a
+	// private CA (or `credwatch notify receive`).
+	CAFile string `yaml:"caFile,omitempty"`
 }
 
 // ChannelConfig is one place notifications go.

@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,6 +87,12 @@ func New(cfg *Config, st StateStore, opts Options) (*Notifier, error) {
 	client := http.DefaultClient
 	if opts.HTTPClient != nil {
 		client = opts.HTTPClient
+	} else if c.CAFile != "" {
+		hc, err := clientTrusting(c.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		client = hc
 	}
 	cl := *client
 	cl.CheckRedirect = noRedirects
@@ -392,4 +400,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// clientTrusting is an HTTP client that trusts the system's roots and the
+// CA certificates in the PEM file at path.
+func clientTrusting(path string) (*http.Client, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("notifications.caFile: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("notifications.caFile %s: no PEM certificate in it", path)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
 }
