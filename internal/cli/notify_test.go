@@ -32,7 +32,9 @@ func start(t *testing.T, args ...string) (*syncBuffer, *syncBuffer) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int)
-	go func() { done <- run(ctx, args, &env{stdout: &out, stderr: &errb, now: func() time.Time { return demoNow }}) }()
+	go func() {
+		done <- run(ctx, args, &env{stdout: &out, stderr: &errb, now: func() time.Time { return demoNow }})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if code := <-done; code != 0 {
