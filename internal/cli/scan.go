@@ -64,7 +64,7 @@ func newScanCmd(e *env) *cobra.Command {
 			if err != nil {
 				return scanError(err)
 			}
-			t, findings, changes, now := res.Tenant, res.Findings, res.Changes, e.now()
+			t, findings, changes, now := res.Tenant, res.Findings, res.Changes, res.At
 			doc := report.NewScan(t, findings, now)
 			opts := report.Options{ShowSuppressed: showSuppressed, Rules: reportRules(cfg), Now: now}
 			if err := writeOutput(e.stdout, out, func(w io.Writer) error {
@@ -97,7 +97,7 @@ func newScanCmd(e *env) *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "table", "output `FORMAT`: table, json, csv, sarif, markdown or html")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to `FILE` instead of standard output")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 3 when a finding at or above `SEVERITY` is found (info, low, medium, high, critical)")
-	cmd.Flags().BoolVar(&showSuppressed, "show-suppressed", false, "show findings covered by an exception in table, CSV and Markdown output")
+	cmd.Flags().BoolVar(&showSuppressed, "show-suppressed", false, "show findings covered by an exception in table, CSV, Markdown and HTML output (JSON and SARIF always carry them, marked)")
 	return cmd
 }
 

@@ -36,6 +36,9 @@ type Options struct {
 
 // Result is one scan's outcome.
 type Result struct {
+	// At is the instant the tenant was judged: every deadline and "days
+	// left" of the findings counts from it.
+	At       time.Time
 	Tenant   *inventory.Tenant
 	Findings []policy.Finding
 	Evidence *activity.Evidence
@@ -101,7 +104,7 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 	if prev != nil {
 		in.Previous = prev.Tenant
 	}
-	res := &Result{Tenant: t, Findings: policy.EvaluateInput(in, o.Config), Evidence: ev, Previous: prev}
+	res := &Result{At: started, Tenant: t, Findings: policy.EvaluateInput(in, o.Config), Evidence: ev, Previous: prev}
 	if o.Store == nil {
 		return res, nil
 	}
