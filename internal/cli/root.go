@@ -101,6 +101,7 @@ against policy, and tells people before anything expires or is abused.`,
 		newDiffCmd(e),
 		newServeCmd(e),
 		newNotifyCmd(e),
+		newRotateCmd(e),
 		newEmulatorCmd(e),
 	)
 	return root

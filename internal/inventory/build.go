@@ -27,6 +27,7 @@ func Build(s *Snapshot, source string) (*Tenant, error) {
 		Complete:    s.Complete,
 		Incomplete:  cloneOrNil(s.Incomplete),
 		Objects:     make([]Object, 0, len(s.Applications)+len(s.ServicePrincipals)),
+		Vaults:      cloneOrNil(s.Vaults),
 	}
 	seen := make(map[string]string) // object id -> what already holds it
 

@@ -68,6 +68,12 @@ func Merge(snaps ...*Snapshot) (*Snapshot, error) {
 					objectName(ServicePrincipal, sp.ID, sp.DisplayName), i+1)
 			}
 		}
+		// Vaults are keyed by name; the first file naming one supplies it.
+		for _, v := range s.Vaults {
+			if !slices.ContainsFunc(out.Vaults, func(o Vault) bool { return strings.EqualFold(o.Name, v.Name) }) {
+				out.Vaults = append(out.Vaults, v)
+			}
+		}
 		// Resources are reference data: keep the copy that names roles.
 		for _, r := range s.Resources {
 			j, ok := resources[r.ID]

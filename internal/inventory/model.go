@@ -14,6 +14,9 @@ type Tenant struct {
 	Complete   bool
 	Incomplete []string
 	Objects    []Object
+	// Vaults are the Key Vaults read with the tenant, for correlating app
+	// credentials with their vault copies; nil when none were read.
+	Vaults []Vault
 }
 
 // ObjectType tells application registrations from service principals.

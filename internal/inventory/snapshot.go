@@ -25,5 +25,8 @@ type Snapshot struct {
 	// lists each reason.
 	Complete   bool     `json:"complete"`
 	Incomplete []string `json:"incomplete,omitempty"`
+	// Vaults are the Key Vaults read beside the directory (optional;
+	// files without the section load as before).
+	Vaults []Vault `json:"vaults,omitempty"`
 	msgraph.Directory
 }

@@ -95,6 +95,8 @@ func subjectText(s string) string {
 		return "expired exception in the configuration"
 	case "tenant":
 		return "tenant (object type `tenant`, object id the tenant id)"
+	case "vault":
+		return "key vault (object type `keyVault`, object id its resource id)"
 	case "sign-in":
 		return "app and the credential it signed in with (key id)"
 	}

@@ -20,6 +20,11 @@ type Config struct {
 	PermissionTiers []TierOverride `yaml:"permissionTiers,omitempty"`
 	// Exceptions suppress matching findings until they expire.
 	Exceptions []Exception `yaml:"exceptions,omitempty"`
+	// KeyVaults are read (metadata only) to link app credentials with
+	// their vault copies and to judge the vaults (CW050–CW063).
+	KeyVaults []KeyVault `yaml:"keyVaults,omitempty"`
+	// Rotation configures credwatch rotate.
+	Rotation RotationSettings `yaml:"rotation"`
 }
 
 // Rules holds one settings block per rule, keyed by rule id.
@@ -41,6 +46,13 @@ type Rules struct {
 	CW031 UnusedSettings        `yaml:"CW031"`
 	CW040 RuleSettings          `yaml:"CW040"`
 	CW041 ScopedSettings        `yaml:"CW041"`
+	CW050 ScopedSettings        `yaml:"CW050"`
+	CW051 ScopedSettings        `yaml:"CW051"`
+	CW052 ScopedSettings        `yaml:"CW052"`
+	CW060 RuleSettings          `yaml:"CW060"`
+	CW061 RuleSettings          `yaml:"CW061"`
+	CW062 RuleSettings          `yaml:"CW062"`
+	CW063 RuleSettings          `yaml:"CW063"`
 	CW099 RuleSettings          `yaml:"CW099"`
 }
 
@@ -298,7 +310,7 @@ const (
 // DefaultConfig is every rule enabled with its documented thresholds.
 func DefaultConfig() *Config {
 	on := ScopedSettings{RuleSettings: RuleSettings{Enabled: true}}
-	return &Config{Rules: Rules{
+	return &Config{Rotation: defaultRotation(), Rules: Rules{
 		CW001: ExpiredSettings{ScopedSettings: on, RecentSignInDays: DefaultRecentSignInDays},
 		CW002: ExpiringSettings{ScopedSettings: on, CriticalDays: DefaultCriticalDays, WarningDays: DefaultWarningDays},
 		CW003: LifetimeSettings{ScopedSettings: on, SecretMaxDays: DefaultSecretMaxDays, CertificateMaxDays: DefaultCertificateMaxDays,
@@ -317,6 +329,13 @@ func DefaultConfig() *Config {
 		CW031: UnusedSettings{ScopedSettings: on, UnusedDays: DefaultUnusedDays},
 		CW040: RuleSettings{Enabled: true},
 		CW041: on,
+		CW050: on,
+		CW051: on,
+		CW052: on,
+		CW060: RuleSettings{Enabled: true},
+		CW061: RuleSettings{Enabled: true},
+		CW062: RuleSettings{Enabled: true},
+		CW063: RuleSettings{Enabled: true},
 		CW099: RuleSettings{Enabled: true},
 	}}
 }

@@ -28,7 +28,7 @@ func TestInvalidConfigFilesReportEveryProblemWithItsLine(t *testing.T) {
 			`testdata/invalid-unknown-key.yaml:3: rules.CW002.critcalDays: unknown key "critcalDays" (did you mean criticalDays?)`,
 			`testdata/invalid-unknown-key.yaml:4: rules.CW012: unknown rule "CW012" (did you mean CW002?)`,
 			`testdata/invalid-unknown-key.yaml:7: rules.CW008.criticalDays: unknown key "criticalDays" (known: enabled, scope, severity)`,
-			`testdata/invalid-unknown-key.yaml:8: colour: unknown key "colour" (known: exceptions, permissionTiers, rules, scope)`,
+			`testdata/invalid-unknown-key.yaml:8: colour: unknown key "colour" (known: exceptions, keyVaults, permissionTiers, rotation, rules, scope)`,
 		}},
 		{"invalid-values.yaml", []string{
 			`testdata/invalid-values.yaml:3: rules.CW002.criticalDays: must not exceed warningDays (40 > 30)`,
@@ -69,7 +69,7 @@ func TestInvalidConfigFilesReportEveryProblemWithItsLine(t *testing.T) {
 			`testdata/invalid-duplicate.yaml:4: rules.CW002: duplicate key (first at line 2)`,
 		}},
 		{"invalid-shape.yaml", []string{
-			`testdata/invalid-shape.yaml:1: the configuration must be a mapping with keys exceptions, permissionTiers, rules, scope`,
+			`testdata/invalid-shape.yaml:1: the configuration must be a mapping with keys exceptions, keyVaults, permissionTiers, rotation, rules, scope`,
 		}},
 	}
 	for _, tc := range cases {

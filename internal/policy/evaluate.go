@@ -43,6 +43,9 @@ func evaluate(in Input, cfg *Config, u *Usage) []Finding {
 	}
 	t, now := in.Tenant, in.Now
 	e := &evaluator{c: compile(cfg, now), now: now, usage: u}
+	if t != nil {
+		e.vaults = indexVaults(t.Vaults)
+	}
 	if in.Evidence != nil {
 		e.act = prepareActivity(e.c, cfg, &in)
 	}
@@ -62,7 +65,10 @@ type evaluator struct {
 	now   time.Time
 	usage *Usage
 	act   *activityState // nil without activity evidence
-	out   findings
+	// vaults links credentials with their key vault copies; nil when the
+	// tenant has no vaults (CW050–CW063 then stay silent).
+	vaults *vaultIndex
+	out    findings
 
 	buf   []byte            // message under construction
 	cur   *inventory.Object // the object being evaluated

@@ -377,6 +377,7 @@ func TestCatalogAndLookup(t *testing.T) {
 	wantSev := map[string]Severity{"CW001": Medium, "CW002": High, "CW003": Medium, "CW004": High, "CW005": Low,
 		"CW006": Medium, "CW007": Low, "CW008": Medium, "CW010": High, "CW011": Low,
 		"CW020": High, "CW021": High, "CW022": Medium, "CW030": High, "CW031": Medium, "CW040": Medium, "CW041": Medium,
+		"CW050": Low, "CW051": Medium, "CW052": High, "CW060": Medium, "CW061": Medium, "CW062": Medium, "CW063": Info,
 		"CW099": Low}
 	for _, r := range cat {
 		if wantSev[r.ID] != r.Severity {

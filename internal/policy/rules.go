@@ -25,6 +25,13 @@ const (
 	iCW031
 	iCW040
 	iCW041
+	iCW050
+	iCW051
+	iCW052
+	iCW060
+	iCW061
+	iCW062
+	iCW063
 	iCW099
 	numRules
 )
@@ -119,6 +126,13 @@ var registry = [numRules]*rule{
 	iCW031: &cw031,
 	iCW040: &cw040,
 	iCW041: &cw041,
+	iCW050: &cw050,
+	iCW051: &cw051,
+	iCW052: &cw052,
+	iCW060: &cw060,
+	iCW061: &cw061,
+	iCW062: &cw062,
+	iCW063: &cw063,
 	iCW099: &cw099,
 }
 

@@ -84,6 +84,7 @@ func (c *Config) validate() []*ConfigError {
 		v.add("rules.CW007.maxActiveSecrets", "must not be negative (got %d)", r.CW007.MaxActiveSecrets)
 	}
 	validateActivityRules(v, r)
+	validateVaults(v, c)
 
 	for i, t := range c.PermissionTiers {
 		p := "permissionTiers[" + strconv.Itoa(i) + "]"

@@ -13,8 +13,10 @@ import (
 	"github.com/credwatch/credwatch/internal/azure/graph"
 	"github.com/credwatch/credwatch/internal/collect"
 	"github.com/credwatch/credwatch/internal/emulator"
+	kvemu "github.com/credwatch/credwatch/internal/emulator/keyvault"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/policy"
 )
 
 // Window is the span of activity evidence a live read fetches; a zero
@@ -40,6 +42,11 @@ type ReadOptions struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Progress func(stage string, done, total int)
+	// Vaults are the key vaults to read beside the tenant (config
+	// keyVaults); ManagementURL the Resource Manager endpoint their
+	// settings are read from (default the public cloud's).
+	Vaults        []policy.KeyVault
+	ManagementURL string
 }
 
 // Live reads a tenant through Microsoft Graph with cred (nil: the
@@ -61,7 +68,16 @@ func (l *live) TenantID() string { return l.auth.TenantID }
 func (l *live) Name() string     { return "graph" }
 
 func (l *live) Read(ctx context.Context, w Window) (*inventory.Snapshot, error) {
-	gc, err := azure.NewGraphClient(l.auth, l.cred, graph.Options{Logger: l.o.Logger})
+	cred := l.cred
+	if cred == nil && len(l.o.Vaults) > 0 {
+		// One credential for Graph and the vaults.
+		c, err := azure.NewCredential(l.auth)
+		if err != nil {
+			return nil, err
+		}
+		cred = c
+	}
+	gc, err := azure.NewGraphClient(l.auth, cred, graph.Options{Logger: l.o.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +99,9 @@ func (l *live) Read(ctx context.Context, w Window) (*inventory.Snapshot, error) 
 			l.o.Logger.Warn("activity evidence unavailable", "part", part, "reason", why)
 		}
 		s.Activity = a
+	}
+	if s.Vaults, err = readVaults(ctx, l.auth, cred, l.o); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -116,7 +135,8 @@ func (d *demo) Read(ctx context.Context, w Window) (*inventory.Snapshot, error) 
 		return nil, err
 	}
 	client := emulator.Client{ID: DemoClientID, Secret: secret, Roles: DemoRoles}
-	srv, err := emulator.Start(emulator.Options{Directory: tenantgen.Demo(now()), Clients: []emulator.Client{client}, Logger: d.o.Logger, Now: now})
+	dir := tenantgen.Demo(now())
+	srv, err := emulator.Start(emulator.Options{Directory: dir, Clients: []emulator.Client{client}, Logger: d.o.Logger, Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("start demo emulator: %w", err)
 	}
@@ -127,11 +147,24 @@ func (d *demo) Read(ctx context.Context, w Window) (*inventory.Snapshot, error) 
 		GraphURL:      srv.GraphURL(),
 		HTTPClient:    srv.Client(), // trusts the emulator's CA; nothing else differs
 	}
+	ro := d.o
+	if len(ro.Vaults) > 0 {
+		// The demo's key vaults, served by their own emulator that trusts
+		// the demo token service.
+		kv, err := kvemu.Start(kvemu.Options{TenantID: srv.TenantID(), AuthorityHost: srv.AuthorityHost(), HTTPClient: srv.Client(),
+			Vaults: kvemu.DemoVaults(dir, now(), DemoClientID, ""), ManagementReaders: []string{DemoClientID}, Logger: d.o.Logger, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("start demo key vault emulator: %w", err)
+		}
+		defer kv.Close()
+		auth.HTTPClient = kv.Client(srv.CACertPEM())
+		ro = demoVaultOptions(ro, kv)
+	}
 	cred, err := azure.NewClientSecretCredential(auth, client.ID, secret)
 	if err != nil {
 		return nil, fmt.Errorf("demo credential: %w", err)
 	}
-	return Live(auth, cred, d.o).Read(ctx, w)
+	return Live(auth, cred, ro).Read(ctx, w)
 }
 
 // Files reads snapshot files of any supported kind, merged.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,6 +66,24 @@ func stripComments(s string) string {
 	return strings.Join(out, "\n")
 }
 
+// latestMigration is the highest version among the embedded migrations.
+func latestMigration(t *testing.T) int64 {
+	t.Helper()
+	entries, err := fs.ReadDir(migrations, "migrations/sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var latest int64
+	for _, e := range entries {
+		v, err := strconv.ParseInt(strings.SplitN(e.Name(), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", e.Name(), err)
+		}
+		latest = max(latest, v)
+	}
+	return latest
+}
+
 func schemaVersion(t *testing.T, db *sql.DB) int64 {
 	t.Helper()
 	var v int64
@@ -95,8 +114,8 @@ func TestOpenMigratesVersion1StoreWithData(t *testing.T) {
 		}
 
 		s := openTest(t, dsn)
-		if v := schemaVersion(t, db); v != 3 {
-			t.Fatalf("schema version after Open = %d, want 3", v)
+		if v, want := schemaVersion(t, db), latestMigration(t); v != want {
+			t.Fatalf("schema version after Open = %d, want %d", v, want)
 		}
 		scans, err := s.Scans(ctx, Filter{})
 		if err != nil {
@@ -203,10 +222,11 @@ func TestOpenRefusesNewerSchemaUntouched(t *testing.T) {
 
 		_, err := Open(ctx, dsn, nil)
 		var tooNew *SchemaTooNewError
-		if !errors.As(err, &tooNew) || tooNew.Version != 7 || tooNew.Supported != 3 {
-			t.Fatalf("Open = %v, want SchemaTooNewError{7, 3}", err)
+		latest := latestMigration(t)
+		if !errors.As(err, &tooNew) || tooNew.Version != 7 || tooNew.Supported != latest {
+			t.Fatalf("Open = %v, want SchemaTooNewError{7, %d}", err, latest)
 		}
-		const msg = "store schema version 7 is newer than this credwatch supports (3); upgrade credwatch"
+		msg := fmt.Sprintf("store schema version 7 is newer than this credwatch supports (%d); upgrade credwatch", latest)
 		if err.Error() != msg {
 			t.Errorf("message = %q, want %q", err, msg)
 		}
@@ -240,8 +260,8 @@ func TestMigrationsDownAndUpAgain(t *testing.T) {
 		if _, err := p.Up(ctx); err != nil {
 			t.Fatalf("up again: %v", err)
 		}
-		if v := schemaVersion(t, db); v != 3 {
-			t.Errorf("version = %d, want 3", v)
+		if v, want := schemaVersion(t, db), latestMigration(t); v != want {
+			t.Errorf("version = %d, want %d", v, want)
 		}
 	})
 }

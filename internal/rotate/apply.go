@@ -1,0 +1,462 @@
+package rotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/credwatch/credwatch/internal/azure/keyvault"
+	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/store"
+)
+
+// SecretStore is the vault side of a rotation: *keyvault.VaultClient.
+type SecretStore interface {
+	SetSecret(ctx context.Context, name string, w keyvault.SecretWrite) (keyvault.SecretMeta, error)
+	SecretVersions(ctx context.Context, name string) ([]keyvault.SecretMeta, error)
+}
+
+// DefaultLease is how long a run holds a rotation: another run leaves it
+// alone meanwhile, and takes it over (as a crashed run's) afterwards.
+const DefaultLease = 10 * time.Minute
+
+// Options configure Apply.
+type Options struct {
+	Store     *store.Store
+	Directory Directory
+	// Vault returns the store of the vault a step names (its keyVaults
+	// name).
+	Vault func(name string) (SecretStore, error)
+	// Usage reads credential sign-ins; nil means usage is unknown, so
+	// removal needs RemoveUnconfirmed.
+	Usage    Usage
+	TenantID string
+	// App limits resumed rotations to one app (app id or object id); ""
+	// resumes every unfinished rotation of the tenant.
+	App string
+	// Grace is how long consumers have to move to the new secret.
+	Grace time.Duration
+	// RemoveUnconfirmed removes the old credential once Grace has passed
+	// even when usage does not show the consumers moved.
+	RemoveUnconfirmed bool
+	ContentType       string // default text/plain
+	// Lease and Owner: see DefaultLease. Takeover ignores other runs'
+	// leases (when the operator knows they are dead).
+	Lease    time.Duration
+	Owner    string // default host:pid
+	Takeover bool
+	Now      func() time.Time
+	Logger   *slog.Logger
+
+	// hook, in tests, runs at each named point of the state machine: the
+	// crash test stops the process there.
+	hook func(point string)
+}
+
+// Outcome is where one rotation stands after Apply.
+type Outcome struct {
+	RotationID string
+	AppName    string
+	AppID      string
+	OldKeyID   string
+	NewKeyID   string
+	State      store.RotationState
+	// Note says what happens next ("waiting: …") or why nothing was done.
+	Note string
+}
+
+// VaultWriteError is a rotation stopped because Key Vault did not take
+// the new secret; the new credential was removed again (Removed) or, if
+// that failed too, is left for the next run to remove.
+type VaultWriteError struct {
+	AppName, Vault, Secret string
+	NewKeyID               string
+	Removed                bool
+	Err                    error
+}
+
+func (e *VaultWriteError) Error() string {
+	then := "the new credential " + e.NewKeyID + " was removed again; the app is as it was"
+	if !e.Removed {
+		then = "removing the new credential " + e.NewKeyID + " failed too; the next run removes it"
+	}
+	return fmt.Sprintf("rotate %s: key vault %s did not take the new secret %s (%v); %s", e.AppName, e.Vault, e.Secret, e.Err, then)
+}
+
+func (e *VaultWriteError) Unwrap() error { return e.Err }
+
+type applier struct {
+	o   Options
+	log *slog.Logger
+}
+
+// Apply carries out the steps one credential at a time, after resuming
+// the tenant's unfinished rotations (a crashed or waiting run's). Steps
+// with Skip set, and steps whose credential already has an unfinished
+// rotation, are not started again. It returns an Outcome per rotation
+// touched and stops at the first error, after recording it.
+func Apply(ctx context.Context, steps []Step, o Options) ([]Outcome, error) {
+	if o.Store == nil || o.Directory == nil || o.Vault == nil || o.TenantID == "" {
+		return nil, errors.New("apply rotation: store, directory, vaults and tenant are required")
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.Owner == "" {
+		host, _ := os.Hostname()
+		o.Owner = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	if o.ContentType == "" {
+		o.ContentType = "text/plain"
+	}
+	if o.hook == nil {
+		o.hook = func(string) {}
+	}
+	a := &applier{o: o, log: o.Logger}
+	var out []Outcome
+	active, err := o.Store.Rotations(ctx, store.RotationFilter{TenantID: o.TenantID, ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(active) // oldest first
+	for i := range active {
+		r := &active[i]
+		if o.App != "" && !strings.EqualFold(r.AppID, o.App) && !strings.EqualFold(r.ObjectID, o.App) {
+			continue
+		}
+		oc, err := a.run(ctx, r)
+		out = append(out, oc)
+		if err != nil {
+			return out, err
+		}
+	}
+	for _, s := range steps {
+		if s.Skip != "" {
+			out = append(out, Outcome{AppName: s.AppName, AppID: s.AppID, OldKeyID: s.OldKeyID, Note: "skipped: " + s.Skip})
+			continue
+		}
+		if s.Kind != inventory.Secret {
+			out = append(out, Outcome{AppName: s.AppName, AppID: s.AppID, OldKeyID: s.OldKeyID, Note: "skipped: only secrets are rotated by apply"})
+			continue
+		}
+		if slices.ContainsFunc(active, func(r store.Rotation) bool {
+			return strings.EqualFold(r.ObjectID, s.ObjectID) && strings.EqualFold(r.OldKeyID, s.OldKeyID)
+		}) {
+			continue // resumed above
+		}
+		now := o.Now()
+		r := &store.Rotation{ID: uuid.NewString(), TenantID: o.TenantID, ObjectID: s.ObjectID, AppID: s.AppID, AppName: s.AppName,
+			Kind: string(s.Kind), OldKeyID: strings.ToLower(s.OldKeyID), Vault: s.Vault, SecretName: s.Secret,
+			DisplayName: s.NewDisplayName, EndAt: s.NewEnd, State: store.RotationPending, Attempt: 1, CreatedAt: now}
+		if err := o.Store.CreateRotation(ctx, r); err != nil {
+			if errors.Is(err, store.ErrRotationExists) {
+				out = append(out, Outcome{AppName: s.AppName, AppID: s.AppID, OldKeyID: s.OldKeyID, Note: "skipped: another run started rotating it"})
+				continue
+			}
+			return out, err
+		}
+		a.log.Info("rotation started", "rotation", r.ID, "app", r.AppName, "appId", r.AppID, "oldKeyId", r.OldKeyID,
+			"vault", r.Vault, "secret", r.SecretName)
+		oc, err := a.run(ctx, r)
+		out = append(out, oc)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// save records r with the lease renewed.
+func (a *applier) save(ctx context.Context, r *store.Rotation) error {
+	r.LeaseOwner, r.LeaseUntil = a.o.Owner, a.o.Now().Add(a.o.Lease)
+	if err := a.o.Store.UpdateRotation(ctx, r); err != nil {
+		return fmt.Errorf("record rotation %s (%s): %w", r.ID, r.State, err)
+	}
+	return nil
+}
+
+// release records r as no longer held by this run.
+func (a *applier) release(ctx context.Context, r *store.Rotation) error {
+	r.LeaseOwner, r.LeaseUntil = "", time.Time{}
+	if err := a.o.Store.UpdateRotation(ctx, r); err != nil {
+		return fmt.Errorf("record rotation %s (%s): %w", r.ID, r.State, err)
+	}
+	return nil
+}
+
+func outcome(r *store.Rotation, note string) Outcome {
+	return Outcome{RotationID: r.ID, AppName: r.AppName, AppID: r.AppID, OldKeyID: r.OldKeyID, NewKeyID: r.NewKeyID, State: r.State, Note: note}
+}
+
+// run moves one rotation as far as it can go now.
+func (a *applier) run(ctx context.Context, r *store.Rotation) (Outcome, error) {
+	now := a.o.Now()
+	if r.LeaseOwner != "" && r.LeaseOwner != a.o.Owner && now.Before(r.LeaseUntil) && !a.o.Takeover {
+		return outcome(r, fmt.Sprintf("skipped: held by %s until %s (a run in progress, or one that crashed: rerun then, or take it over)",
+			r.LeaseOwner, r.LeaseUntil.Format(time.RFC3339))), nil
+	}
+	if err := a.save(ctx, r); err != nil { // take the lease
+		return outcome(r, ""), err
+	}
+	for {
+		var err error
+		switch r.State {
+		case store.RotationPending:
+			err = a.addAndStore(ctx, r)
+		case store.RotationAdding:
+			err = a.recoverAdding(ctx, r)
+		case store.RotationAdded:
+			err = a.recoverAdded(ctx, r)
+		case store.RotationRollback:
+			err = a.rollback(ctx, r, r.Error)
+		case store.RotationStored:
+			var wait string
+			if wait, err = a.decide(ctx, r); err == nil && wait != "" {
+				return outcome(r, wait), a.release(ctx, r)
+			}
+		case store.RotationRemoving:
+			err = a.removeOld(ctx, r)
+		case store.RotationDone:
+			a.log.Info("rotation done", "rotation", r.ID, "app", r.AppName, "oldKeyId", r.OldKeyID, "newKeyId", r.NewKeyID)
+			return outcome(r, "rotated: the old credential is removed"), a.release(ctx, r)
+		case store.RotationFailed:
+			return outcome(r, "failed: "+r.Error), a.release(ctx, r)
+		default:
+			return outcome(r, ""), fmt.Errorf("rotation %s: unknown state %q", r.ID, r.State)
+		}
+		if err != nil {
+			return outcome(r, "stopped: "+err.Error()), err
+		}
+	}
+}
+
+// addAndStore is steps 1 and 2: addPassword, record the new key id, write
+// the secret to the vault, record that. The secret text lives only in this
+// function's variables, between Graph's answer and the vault write.
+func (a *applier) addAndStore(ctx context.Context, r *store.Rotation) error {
+	creds, err := a.o.Directory.PasswordCredentials(ctx, r.ObjectID)
+	if err != nil {
+		return err
+	}
+	var before []string
+	oldThere := false
+	for _, c := range creds {
+		before = append(before, strings.ToLower(c.KeyID))
+		oldThere = oldThere || strings.EqualFold(c.KeyID, r.OldKeyID)
+	}
+	if !oldThere {
+		// Removed by someone else meanwhile: nothing left to rotate.
+		r.State, r.Error, r.FinishedAt = store.RotationFailed, "the old credential is no longer on the application", a.o.Now()
+		return a.save(ctx, r)
+	}
+	vault, err := a.o.Vault(r.Vault)
+	if err != nil {
+		return fmt.Errorf("rotation %s: vault %s: %w", r.ID, r.Vault, err)
+	}
+	r.State, r.KeysBefore = store.RotationAdding, before
+	if err := a.save(ctx, r); err != nil {
+		return err
+	}
+	a.o.hook("adding")
+	pw, err := a.o.Directory.AddPassword(ctx, r.ObjectID, r.DisplayName, r.EndAt)
+	if err != nil {
+		var ge *GraphError
+		if errors.As(err, &ge) && ge.StatusCode >= 400 && ge.StatusCode < 500 {
+			// Refused (a policy, a permission): nothing was added.
+			r.State, r.Error, r.FinishedAt = store.RotationFailed, err.Error(), a.o.Now()
+			if serr := a.save(ctx, r); serr != nil {
+				return errors.Join(err, serr)
+			}
+		}
+		// Otherwise the answer was lost: the state stays "adding", and
+		// the next run removes whatever the call may have added.
+		return fmt.Errorf("rotate %s: %w", r.AppName, err)
+	}
+	secret := pw.SecretText
+	a.o.hook("added-unrecorded")
+	r.State, r.NewKeyID = store.RotationAdded, pw.KeyID
+	if err := a.save(ctx, r); err != nil {
+		return err
+	}
+	a.log.Info("new credential added", "rotation", r.ID, "app", r.AppName, "newKeyId", r.NewKeyID, "hint", pw.Hint)
+	a.o.hook("added")
+
+	meta, werr := vault.SetSecret(ctx, r.SecretName, keyvault.SecretWrite{Value: secret, ContentType: a.o.ContentType,
+		Tags: map[string]string{keyvault.TagAppID: r.AppID, keyvault.TagKeyID: r.NewKeyID}, Expires: r.EndAt})
+	a.o.hook("stored-unrecorded")
+	if werr != nil {
+		// A write whose answer was lost may have landed: look before
+		// undoing it.
+		v, found, ferr := a.findVersion(ctx, vault, r)
+		switch {
+		case found:
+			meta = v
+		case rejected(werr) || ferr == nil:
+			// Refused, or certainly not there: undo the add.
+			return a.rollback(ctx, r, werr.Error())
+		default:
+			// Neither the write nor the check answered: the state stays
+			// "added", and the next run looks again before deciding.
+			return fmt.Errorf("rotate %s: the vault write's outcome is unknown (%v; checking failed too: %v); rerun to resume", r.AppName, werr, ferr)
+		}
+	}
+	r.State, r.SecretVersion, r.StoredAt = store.RotationStored, meta.Version, a.o.Now()
+	if err := a.save(ctx, r); err != nil {
+		return err
+	}
+	a.log.Info("new secret stored", "rotation", r.ID, "vault", r.Vault, "secret", r.SecretName, "version", r.SecretVersion)
+	a.o.hook("stored")
+	return nil
+}
+
+// findVersion looks for the version of the rotation's secret tagged with
+// its new key id. err is set only when the vault could not say.
+func (a *applier) findVersion(ctx context.Context, vault SecretStore, r *store.Rotation) (keyvault.SecretMeta, bool, error) {
+	versions, err := vault.SecretVersions(ctx, r.SecretName)
+	if keyvault.IsNotFound(err) {
+		return keyvault.SecretMeta{}, false, nil
+	}
+	if err != nil {
+		a.log.Warn("cannot list secret versions", "rotation", r.ID, "err", err)
+		return keyvault.SecretMeta{}, false, err
+	}
+	for i := len(versions) - 1; i >= 0; i-- {
+		if strings.EqualFold(versions[i].Tags[keyvault.TagKeyID], r.NewKeyID) {
+			return versions[i], true, nil
+		}
+	}
+	return keyvault.SecretMeta{}, false, nil
+}
+
+// rejected reports whether Key Vault refused a write outright (a 4xx
+// other than a timeout or throttling), so it certainly did not land.
+func rejected(err error) bool {
+	var e *keyvault.Error
+	return errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != 408 && e.StatusCode != 429
+}
+
+// rollback removes the new credential after the vault refused its secret,
+// and stops the run with a *VaultWriteError.
+func (a *applier) rollback(ctx context.Context, r *store.Rotation, cause string) error {
+	r.State, r.Error = store.RotationRollback, cause
+	if err := a.save(ctx, r); err != nil {
+		return err
+	}
+	a.o.hook("rollback")
+	verr := &VaultWriteError{AppName: r.AppName, Vault: r.Vault, Secret: r.SecretName, NewKeyID: r.NewKeyID, Err: errors.New(cause)}
+	if err := a.o.Directory.RemovePassword(ctx, r.ObjectID, r.NewKeyID); err != nil {
+		a.log.Error("remove the new credential after the vault refused its secret", "rotation", r.ID, "newKeyId", r.NewKeyID, "err", err)
+		return verr
+	}
+	verr.Removed = true
+	r.State, r.FinishedAt = store.RotationFailed, a.o.Now()
+	if err := a.save(ctx, r); err != nil {
+		return errors.Join(verr, err)
+	}
+	a.log.Error("rotation failed: vault refused the new secret; new credential removed", "rotation", r.ID, "app", r.AppName,
+		"vault", r.Vault, "secret", r.SecretName, "newKeyId", r.NewKeyID)
+	return verr
+}
+
+// recoverAdding resumes a run that stopped after sending addPassword and
+// before recording its answer: any credential the call added (one not on
+// the app before, with the planned display name) is an orphan whose
+// secret is lost. It is removed, and the rotation starts over.
+func (a *applier) recoverAdding(ctx context.Context, r *store.Rotation) error {
+	creds, err := a.o.Directory.PasswordCredentials(ctx, r.ObjectID)
+	if err != nil {
+		return err
+	}
+	for _, c := range creds {
+		if slices.Contains(r.KeysBefore, strings.ToLower(c.KeyID)) || c.DisplayName == nil || *c.DisplayName != r.DisplayName {
+			continue
+		}
+		if err := a.o.Directory.RemovePassword(ctx, r.ObjectID, c.KeyID); err != nil {
+			return err
+		}
+		a.log.Warn("removed a credential an interrupted run added and could not record", "rotation", r.ID, "keyId", c.KeyID)
+	}
+	r.State, r.Attempt, r.KeysBefore = store.RotationPending, r.Attempt+1, nil
+	return a.save(ctx, r)
+}
+
+// recoverAdded resumes a run that stopped after recording the new key id:
+// if the vault has the secret (the write landed before the stop), the
+// rotation goes on from there; if not, the secret is lost with the
+// process, so the new credential is removed and the rotation starts over.
+func (a *applier) recoverAdded(ctx context.Context, r *store.Rotation) error {
+	vault, err := a.o.Vault(r.Vault)
+	if err != nil {
+		return fmt.Errorf("rotation %s: vault %s: %w", r.ID, r.Vault, err)
+	}
+	v, found, err := a.findVersion(ctx, vault, r)
+	if err != nil {
+		// Without the vault's word the new credential may hold the only
+		// working copy: keep it, and look again next run.
+		return fmt.Errorf("rotate %s: cannot tell whether the vault has the new secret: %w", r.AppName, err)
+	}
+	if found {
+		r.State, r.SecretVersion, r.StoredAt = store.RotationStored, v.Version, v.Created
+		if r.StoredAt.IsZero() {
+			r.StoredAt = a.o.Now()
+		}
+		return a.save(ctx, r)
+	}
+	if err := a.o.Directory.RemovePassword(ctx, r.ObjectID, r.NewKeyID); err != nil {
+		return err
+	}
+	a.log.Warn("removed the new credential of an interrupted run: its secret was never stored", "rotation", r.ID, "keyId", r.NewKeyID)
+	r.State, r.Attempt, r.NewKeyID, r.KeysBefore = store.RotationPending, r.Attempt+1, "", nil
+	return a.save(ctx, r)
+}
+
+// decide is step 3: it returns a note when the rotation must wait, or
+// moves it to removing.
+func (a *applier) decide(ctx context.Context, r *store.Rotation) (string, error) {
+	now := a.o.Now()
+	var oldLast, newLast time.Time
+	known := false
+	if a.o.Usage != nil {
+		m, err := a.o.Usage.LastSignIns(ctx, r.AppID)
+		if err != nil {
+			a.log.Warn("credential usage unavailable; removal needs --remove-unconfirmed", "rotation", r.ID, "err", err)
+		} else {
+			known = true
+			oldLast, newLast = m[strings.ToLower(r.OldKeyID)], m[strings.ToLower(r.NewKeyID)]
+		}
+	}
+	d := Decide(now, r.StoredAt, a.o.Grace, oldLast, newLast, known, a.o.RemoveUnconfirmed)
+	if d.Wait {
+		return "waiting: " + d.Reason, nil
+	}
+	a.log.Info("removing the old credential", "rotation", r.ID, "app", r.AppName, "oldKeyId", r.OldKeyID, "why", d.Reason)
+	r.State, r.Error = store.RotationRemoving, ""
+	if err := a.save(ctx, r); err != nil {
+		return "", err
+	}
+	a.o.hook("removing")
+	return "", nil
+}
+
+// removeOld is step 4.
+func (a *applier) removeOld(ctx context.Context, r *store.Rotation) error {
+	if err := a.o.Directory.RemovePassword(ctx, r.ObjectID, r.OldKeyID); err != nil {
+		return fmt.Errorf("rotate %s: %w", r.AppName, err)
+	}
+	a.o.hook("removed-unrecorded")
+	r.State, r.FinishedAt = store.RotationDone, a.o.Now()
+	return a.save(ctx, r)
+}

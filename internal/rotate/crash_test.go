@@ -1,0 +1,231 @@
+package rotate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/credwatch/credwatch/internal/azure/graph"
+	"github.com/credwatch/credwatch/internal/azure/keyvault"
+	"github.com/credwatch/credwatch/internal/store"
+)
+
+// The crash test re-executes this test binary as a child that runs Apply
+// and stops dead at one point of the state machine; these variables
+// carry what the child needs.
+const (
+	envPoint     = "CREDWATCH_ROTATE_CRASH_POINT"
+	envAuthority = "CREDWATCH_ROTATE_AUTHORITY"
+	envGraph     = "CREDWATCH_ROTATE_GRAPH"
+	envVault     = "CREDWATCH_ROTATE_VAULT"
+	envCAs       = "CREDWATCH_ROTATE_CAS"
+	envDSN       = "CREDWATCH_ROTATE_DSN"
+	envSteps     = "CREDWATCH_ROTATE_STEPS"
+	crashMarker  = "AT-CRASH-POINT"
+)
+
+func TestMain(m *testing.M) {
+	if p := os.Getenv(envPoint); p != "" {
+		os.Exit(crashChild(p))
+	}
+	os.Exit(m.Run())
+}
+
+// crashChild runs Apply and, at point, says so and waits to be killed.
+func crashChild(point string) int {
+	fail := func(what string, err error) int { fmt.Fprintln(os.Stderr, what+":", err); return 1 }
+	pool := x509.NewCertPool()
+	for _, p := range filepath.SplitList(os.Getenv(envCAs)) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return fail("read CA", err)
+		}
+		pool.AppendCertsFromPEM(b)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	cred, err := azidentity.NewClientSecretCredential(fxTenant, rotatorID, fxSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: os.Getenv(envAuthority)}, Transport: hc},
+		DisableInstanceDiscovery: true})
+	if err != nil {
+		return fail("credential", err)
+	}
+	gc, err := graph.New(cred, graph.Options{BaseURL: os.Getenv(envGraph), HTTPClient: hc})
+	if err != nil {
+		return fail("graph", err)
+	}
+	dir, err := NewGraphDirectory(gc, os.Getenv(envGraph), "", cred, hc)
+	if err != nil {
+		return fail("directory", err)
+	}
+	vc, err := keyvault.NewVaultClient(os.Getenv(envVault), cred, keyvault.Options{HTTPClient: hc, DisableChallengeResourceVerification: true})
+	if err != nil {
+		return fail("vault", err)
+	}
+	b, err := os.ReadFile(os.Getenv(envSteps))
+	if err != nil {
+		return fail("steps", err)
+	}
+	var steps []Step
+	if err := json.Unmarshal(b, &steps); err != nil {
+		return fail("steps", err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, os.Getenv(envDSN), nil)
+	if err != nil {
+		return fail("store", err)
+	}
+	_, err = Apply(ctx, steps, Options{Store: st, Directory: dir, Vault: func(string) (SecretStore, error) { return vc, nil },
+		Usage: NewGraphUsage(gc), TenantID: fxTenant, RemoveUnconfirmed: true, Owner: "child",
+		hook: func(p string) {
+			if p == point {
+				fmt.Println(crashMarker)
+				os.Stdout.Sync()
+				time.Sleep(time.Hour) // until SIGKILL
+			}
+		}})
+	fmt.Fprintln(os.Stderr, "apply returned before the crash point:", err)
+	return 3
+}
+
+// TestCrashAfterEachStepResumes kills a run at every point of the state
+// machine, on the first of two due apps, and reruns: each rotated key ends
+// with exactly one new credential, the old one removed, and the vault's
+// current version naming the new key. Where the new secret had reached the
+// vault before the crash, the rerun keeps that credential rather than
+// making another.
+func TestCrashAfterEachStepResumes(t *testing.T) {
+	points := []struct {
+		name         string
+		attempts     int  // of payroll's rotation in the end
+		keepsNewKey  bool // the child's new key survives
+		orphanBefore bool // the child left a credential the store does not name
+	}{
+		{"adding", 2, false, false},
+		{"added-unrecorded", 2, false, true},
+		{"added", 2, false, false},
+		{"stored-unrecorded", 1, true, false},
+		{"stored", 1, true, false},
+		{"removing", 1, true, false},
+		{"removed-unrecorded", 1, true, false},
+	}
+	for _, p := range points {
+		t.Run(p.name, func(t *testing.T) {
+			f := newFixture(t, false)
+			ctx := ctxFor(t)
+			steps := Plan(f.tenant(t), f.cfg, f.start)
+			if len(steps) != 2 {
+				t.Fatalf("plan: %+v", steps)
+			}
+			stepsFile := filepath.Join(f.caDir, "steps.json")
+			b, _ := json.Marshal(steps)
+			cas := []string{filepath.Join(f.caDir, "graph.pem"), filepath.Join(f.caDir, "kv.pem")}
+			for i, pem := range [][]byte{f.emu.CACertPEM(), f.kv.CACertPEM()} {
+				if err := os.WriteFile(cas[i], pem, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(stepsFile, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st := f.open(t) // migrate before the child starts
+			st.Close()
+
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), envPoint+"="+p.name, envAuthority+"="+f.emu.AuthorityHost(), envGraph+"="+f.emu.GraphURL(),
+				envVault+"="+f.kv.VaultURL(vaultName), envCAs+"="+cas[0]+string(filepath.ListSeparator)+cas[1], envDSN+"="+f.dsn, envSteps+"="+stepsFile)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			reached := make(chan bool, 1)
+			go func() {
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					if sc.Text() == crashMarker {
+						reached <- true
+						return
+					}
+				}
+				reached <- false
+			}()
+			select {
+			case ok := <-reached:
+				if !ok {
+					cmd.Wait()
+					t.Fatalf("child ended before the crash point: %s", stderr.String())
+				}
+			case <-time.After(2 * time.Minute):
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("child never reached the crash point: %s", stderr.String())
+			}
+			if err := cmd.Process.Kill(); err != nil { // SIGKILL: nothing deferred runs
+				t.Fatal(err)
+			}
+			var exitErr *exec.ExitError
+			if err := cmd.Wait(); !errors.As(err, &exitErr) || exitErr.Exited() {
+				t.Fatalf("child was not killed: %v", err)
+			}
+
+			st = f.open(t)
+			defer st.Close()
+			crashed, err := st.Rotations(ctx, store.RotationFilter{TenantID: fxTenant, ActiveOnly: true})
+			if err != nil || len(crashed) != 1 {
+				t.Fatalf("after the crash: %d active rotations, %v", len(crashed), err)
+			}
+			childKey := crashed[0].NewKeyID
+			if n := len(f.appSecrets(payrollObj)); p.orphanBefore && n != 2 {
+				t.Fatalf("the child should have left an unrecorded credential: payroll has %d secrets", n)
+			}
+
+			tap := &secretTap{next: f.hc.Transport}
+			dir, vaults, usage := f.wire(t, &http.Client{Transport: tap}, nil)
+			out, err := Apply(ctx, steps, Options{Store: st, Directory: dir, Vault: vaults, Usage: usage, TenantID: fxTenant,
+				RemoveUnconfirmed: true, Takeover: true})
+			if err != nil {
+				t.Fatalf("rerun: %v (%+v)", err, out)
+			}
+			var secrets []string
+			if !p.keepsNewKey {
+				secrets = tap.secrets() // payroll's vault value came from this run
+			}
+			got := checkRotated(t, f, steps[0], secrets)
+			checkRotated(t, f, steps[1], nil)
+			if p.keepsNewKey && got != childKey {
+				t.Errorf("payroll's new key is %s, want the child's %s, whose secret reached the vault", got, childKey)
+			}
+			all, _ := st.Rotations(ctx, store.RotationFilter{TenantID: fxTenant})
+			if len(all) != 2 {
+				t.Fatalf("%d rotations recorded, want 2", len(all))
+			}
+			for _, r := range all {
+				if r.State != store.RotationDone || r.LeaseOwner != "" {
+					t.Errorf("rotation of %s: state %s, lease %q", r.AppName, r.State, r.LeaseOwner)
+				}
+				if r.AppID == payrollApp && r.Attempt != p.attempts {
+					t.Errorf("payroll's rotation took %d attempts, want %d", r.Attempt, p.attempts)
+				}
+			}
+		})
+	}
+}

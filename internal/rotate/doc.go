@@ -1,0 +1,56 @@
+// Package rotate plans and applies the rotation of application client
+// secrets, storing each new secret in Azure Key Vault.
+//
+// Plan is pure: from the inventory, the configuration and a clock it lists
+// the credentials due (within rotation.renewDays of their end), what will
+// be created (display name from rotation.description, lifetime from
+// rotation.lifetimeDays capped by CW003's maximum), where the secret will
+// go (a rotation target, else the vault secret tagged with the key id) and
+// when the old credential may be removed.
+//
+// Apply carries a plan out one credential at a time, as a state machine
+// whose every step is recorded in the store before the next begins:
+//
+//		pending ─▶ adding ─▶ added ─▶ stored ─▶ removing ─▶ done
+//		   (1) addPassword   (2) vault write   (3) wait   (4) removePassword
+//
+//	 1. adding: the app's key ids are recorded, then addPassword is sent
+//	    with the planned display name and end date. Its answer (the new key
+//	    id) is recorded as added before anything else happens.
+//	 2. added: the secret text, held only in memory since Graph's answer,
+//	    is written to the vault as a new version with exp = the credential's
+//	    end, the content type, and tags credwatchAppId and credwatchKeyId.
+//	    The secret is never logged, printed, stored in credwatch's store or
+//	    put in an error. If the vault refuses it, the new credential is
+//	    removed again (rollback, then failed) and Apply stops with a
+//	    *VaultWriteError. A write whose answer was lost is looked for among
+//	    the secret's versions first; when even that fails, the rotation
+//	    stays in added and the next run decides.
+//	 3. stored: the old credential stays until its consumers have moved:
+//	    the new key id has signed in and the old one has not for the grace
+//	    period (from the appCredentialSignInActivities report), or the grace
+//	    period since the vault write has passed and --remove-unconfirmed is
+//	    given. Until then the rotation waits, and a later run goes on.
+//	 4. removing: removePassword of the old key id (already gone counts as
+//	    done).
+//
+// A crash at any point resumes on the next run without a second
+// credential and without losing the new secret:
+//
+//   - stopped in adding (addPassword sent, answer not recorded): any
+//     credential on the app that was not there before and carries the
+//     planned display name was added by the lost call; its secret is gone,
+//     so it is removed and the rotation starts again at pending.
+//   - stopped in added (new key id recorded, vault write not recorded): if
+//     the vault holds a version tagged with the new key id, the write
+//     landed and the rotation moves on to stored. If not, the secret
+//     existed only in the dead process's memory: the new credential is
+//     removed and another one is added. This is why the key id is recorded
+//     before the vault write.
+//   - stopped in stored or removing: the step is simply taken again.
+//
+// Each run holds the rotations it works on for a lease (10 minutes by
+// default, renewed at every step), so two runs never move one rotation at
+// once; a crashed run's rotations are taken over when its lease ends, or
+// at once with Options.Takeover.
+package rotate
