@@ -175,18 +175,22 @@ func writePlan(w io.Writer, steps []rotate.Step) {
 		if s.Vault != "" {
 			store = s.Vault + "/" + s.Secret + " (" + s.StoreFrom + ")"
 		}
+		if s.Skip != "" {
+			store = "skipped (see below)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", report.Visible(s.AppName), s.Kind, shortID(s.OldKeyID), ends,
 			report.Visible(s.NewDisplayName), s.NewEnd.Format(time.DateOnly), store, s.RemoveAfter.Format(time.DateOnly))
-		if s.Skip != "" {
-			fmt.Fprintf(tw, "\t\t\tskipped: %s\t\t\t\t\n", s.Skip)
-		}
 	}
 	tw.Flush()
+	// Reasons are long sentences: below the table, so they do not stretch
+	// its columns.
 	ready := 0
 	for _, s := range steps {
 		if s.Skip == "" {
 			ready++
+			continue
 		}
+		fmt.Fprintf(w, "  %s %s skipped: %s\n", report.Visible(s.AppName), shortID(s.OldKeyID), s.Skip)
 	}
 	fmt.Fprintf(w, "\n%d due, %d can be applied. Nothing was changed.\n", len(steps), ready)
 }
