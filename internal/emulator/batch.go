@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -33,7 +34,7 @@ type batchResponse struct {
 // innerHeaders are the response headers Graph repeats inside a batch
 // response.
 var innerHeaders = []string{"Cache-Control", "Content-Type", "OData-Version", "Location", "Retry-After",
-	"x-ms-resource-unit", "x-ms-throttle-information", "x-ms-throttle-scope"}
+	"x-ms-resource-unit", "x-ms-throttle-information", "x-ms-throttle-scope", "x-ms-throttle-limit-percentage"}
 
 func batchError(msg string) *graphError { return &graphError{400, "BadRequest", msg, nil} }
 
@@ -95,7 +96,14 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		s.writeGraphError(w, &graphError{500, "generalException", "An internal error occurred rendering the response.", nil})
 		return
 	}
-	writeGraphJSON(w, b, 1)
+	// The batch itself is free; its header sums what its requests paid.
+	ru := 0
+	for _, o := range out {
+		n, _ := strconv.Atoi(o.Headers["x-ms-resource-unit"])
+		ru += n
+	}
+	w.Header().Set("x-ms-resource-unit", strconv.Itoa(ru))
+	writeGraphJSON(w, b, ru)
 }
 
 func validateBatch(reqs []batchRequest) *graphError {

@@ -16,6 +16,7 @@ type directory struct {
 	appByAppID map[string]*msgraph.Application
 	spByID     map[string]*msgraph.ServicePrincipal // ServicePrincipals and Resources
 	spByAppID  map[string]*msgraph.ServicePrincipal
+	listedSP   map[string]bool // lower-case ids of sps
 	// objects are the users, groups and service principals known here,
 	// which owner references may name: every owner, every service
 	// principal, and the users audit records name.
@@ -28,6 +29,7 @@ func indexDirectory(d *msgraph.Directory) (*directory, error) {
 		appByAppID: make(map[string]*msgraph.Application, len(d.Applications)),
 		spByID:     make(map[string]*msgraph.ServicePrincipal, len(d.ServicePrincipals)+len(d.Resources)),
 		spByAppID:  make(map[string]*msgraph.ServicePrincipal, len(d.ServicePrincipals)+len(d.Resources)),
+		listedSP:   make(map[string]bool, len(d.ServicePrincipals)),
 	}
 	for i := range d.Applications {
 		a := &d.Applications[i]
@@ -66,6 +68,7 @@ func indexDirectory(d *msgraph.Directory) (*directory, error) {
 			return nil, err
 		}
 		x.sps = append(x.sps, sp)
+		x.listedSP[strings.ToLower(sp.ID)] = true
 	}
 	for i := range d.Resources {
 		sp := &d.Resources[i]
@@ -115,4 +118,15 @@ func (x *directory) indexObjects(d *msgraph.Directory) {
 			}
 		}
 	}
+}
+
+// users counts the users the directory knows, which sets its size tier.
+func (x *directory) users() int {
+	n := 0
+	for _, o := range x.objects {
+		if ownerType(&o) == "#microsoft.graph.user" {
+			n++
+		}
+	}
+	return n
 }

@@ -32,6 +32,27 @@
 // (Options.ReportsLimit), and a tenant without a premium licence
 // (Options.NonPremium) gets 403 for sign-ins and reports.
 //
+// Every directory request is priced in resource units from Graph's
+// published cost table (RequestCost) and answered with x-ms-resource-unit.
+// With Options.Throttling on, each client has a token bucket of its
+// tenant size's budget (3,500, 5,000 or 8,000 RU per 10 s, refilled
+// evenly) and a write quota; a request the bucket cannot pay for gets 429
+// with a Retry-After after which it would be paid, x-ms-throttle-scope and
+// x-ms-throttle-information, and responses carry
+// x-ms-throttle-limit-percentage once more than 80% of the budget is used.
+// Requests inside a $batch pay one by one. As Graph does, a list with
+// $expand returns at most 100 objects a page whatever $top says.
+//
+// applications/delta and servicePrincipals/delta serve delta queries:
+// round 1 lists every object, later rounds (from the @odata.deltaLink)
+// the objects changed since, with the changed properties among those
+// selected or @removed; $deltatoken=latest starts from now; a token older
+// than 7 days of the emulator clock gets 410 syncStateNotFound with a
+// Location to a fresh round. Changes are those made through the API and
+// through Server.Mutate, a test hook that changes the tenant directly and
+// counts a change to an object's owners, federated credentials or app
+// role assignments as a change to the object.
+//
 // Tests change the tenant between two scans through the API, as an
 // administrator or attacker would: addPassword and removePassword on
 // applications and service principals, and owners/$ref additions and

@@ -62,34 +62,18 @@ func (s *Server) writeGraphError(w http.ResponseWriter, e *graphError) {
 	_, _ = w.Write(outer.bytes())
 }
 
+// writeGraphJSON writes a 200 answer. ru is the x-ms-resource-unit of
+// answers the directory budget did not already price (charge sets it).
 func writeGraphJSON(w http.ResponseWriter, body []byte, ru int) {
 	h := w.Header()
 	h.Set("Content-Type", graphContentType)
 	h.Set("OData-Version", "4.0")
 	h.Set("Cache-Control", "no-cache")
-	h.Set("x-ms-resource-unit", fmt.Sprint(ru))
+	if h.Get("x-ms-resource-unit") == "" {
+		h.Set("x-ms-resource-unit", strconv.Itoa(ru))
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
-}
-
-// resourceUnits is Graph's documented cost of a directory read.
-func resourceUnits(kind string, q *query, topGiven bool) int {
-	ru := 1
-	if kind == kindListApps || kind == kindAssignments {
-		ru = 2
-	}
-	if q != nil {
-		if q.sel != nil {
-			ru--
-		}
-		if len(q.expand) > 0 {
-			ru++
-		}
-		if topGiven && q.top < 20 {
-			ru--
-		}
-	}
-	return max(ru, 1)
 }
 
 // statusWriter remembers the status for stats and logs, and still lets
@@ -205,6 +189,10 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rt route, i
 		s.handleBatch(w, r)
 		return
 	}
+	if gerr := s.charge(w, r, rt, c); gerr != nil {
+		s.writeGraphError(w, gerr)
+		return
+	}
 	if gerr := s.gate(w, rt, c); gerr != nil {
 		s.writeGraphError(w, gerr)
 		return
@@ -237,6 +225,8 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rt route, i
 		gerr = s.getEntity(w, r, rt)
 	case kindOwners, kindAssignments, kindFICs:
 		gerr = s.listNavigation(w, r, rt)
+	case kindDeltaApps, kindDeltaSPs:
+		gerr = s.delta(w, r, rt)
 	case kindAudits:
 		gerr = s.listAudits(w, r)
 	case kindSignIns:
@@ -253,6 +243,39 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rt route, i
 	if gerr != nil {
 		s.writeGraphError(w, gerr)
 	}
+}
+
+// charge prices the request from the cost table and takes it from the
+// caller's directory budget: x-ms-resource-unit on every answer, and when
+// throttling is on, 429 with an exact Retry-After once the budget is
+// spent, and x-ms-throttle-limit-percentage once more than 80% of it is.
+func (s *Server) charge(w http.ResponseWriter, r *http.Request, rt route, c *caller) *graphError {
+	cost := costOf(rt.kind, r.Method, r.URL.RawQuery)
+	if cost == 0 {
+		return nil
+	}
+	h := w.Header()
+	if !s.budget.cfg.Enabled {
+		h.Set("x-ms-resource-unit", strconv.Itoa(cost))
+		s.stats.charged(rt.kind, cost)
+		return nil
+	}
+	v := s.budget.charge(c.appID, cost, isWrite(rt.kind), s.now())
+	if v.used > 0.8 {
+		h.Set("x-ms-throttle-limit-percentage", strconv.FormatFloat(v.used, 'f', 3, 64))
+	}
+	if !v.ok {
+		s.stats.refused(rt.kind)
+		h.Set("x-ms-resource-unit", "0")
+		h.Set("Retry-After", strconv.Itoa(v.retryAfter))
+		h.Set("x-ms-throttle-scope", "Tenant_Application/"+v.scope+"/"+c.appID+"/"+s.tenant)
+		h.Set("x-ms-throttle-information", v.info)
+		return &graphError{http.StatusTooManyRequests, "TooManyRequests", "Too many requests for this tenant and application. Please retry after the number of seconds in the Retry-After header.",
+			map[string]string{"code": "429", "message": "Please retry after", "status": "429"}}
+	}
+	h.Set("x-ms-resource-unit", strconv.Itoa(cost))
+	s.stats.charged(rt.kind, cost)
+	return nil
 }
 
 // gate applies what stands between an authorised caller and the audit

@@ -9,13 +9,13 @@ import (
 	"github.com/credwatch/credwatch/internal/msgraph"
 )
 
-func topGiven(r *http.Request) bool {
-	for _, part := range strings.Split(r.URL.RawQuery, "&") {
-		if k, _, _ := strings.Cut(part, "="); strings.EqualFold(k, "$top") {
-			return true
-		}
+// capExpandedPage applies Graph's cap on a directory list with $expand:
+// at most 100 objects a page, whatever $top asks for (Graph's query
+// parameter documentation and known issues; the rest follows by nextLink).
+func capExpandedPage(q *query) {
+	if len(q.expand) > 0 {
+		q.top = min(q.top, maxExpandedPage)
 	}
-	return false
 }
 
 // spSchema is the servicePrincipal of the version rt called: beta adds
@@ -32,8 +32,9 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, _ rout
 	if gerr != nil {
 		return gerr
 	}
+	capExpandedPage(q)
 	ctx := metadataURL(r) + "applications" + contextSuffix(q)
-	return writeList(s, w, r, q, applicationSchema, ctx, s.dir.apps, resourceUnits(kindListApps, q, topGiven(r)),
+	return writeList(s, w, r, q, applicationSchema, ctx, s.dir.apps, 1,
 		func(o *jsonObject, a *msgraph.Application) error { return s.renderApp(o, a, q) })
 }
 
@@ -43,8 +44,9 @@ func (s *Server) listServicePrincipals(w http.ResponseWriter, r *http.Request, r
 	if gerr != nil {
 		return gerr
 	}
+	capExpandedPage(q)
 	ctx := metadataURL(r) + "servicePrincipals" + contextSuffix(q)
-	return writeList(s, w, r, q, sc, ctx, s.dir.sps, resourceUnits(kindListSPs, q, topGiven(r)),
+	return writeList(s, w, r, q, sc, ctx, s.dir.sps, 1,
 		func(o *jsonObject, p *msgraph.ServicePrincipal) error { return s.renderSP(o, p, q, sc) })
 }
 
@@ -266,7 +268,7 @@ func (s *Server) getEntity(w http.ResponseWriter, r *http.Request, rt route) *gr
 	if err != nil {
 		return &graphError{500, "generalException", "An internal error occurred rendering the response.", nil}
 	}
-	writeGraphJSON(w, o.bytes(), resourceUnits(rt.kind, q, false))
+	writeGraphJSON(w, o.bytes(), 1)
 	return nil
 }
 
@@ -291,7 +293,7 @@ func (s *Server) listNavigation(w http.ResponseWriter, r *http.Request, rt route
 	if gerr != nil {
 		return gerr
 	}
-	ru := resourceUnits(rt.kind, q, topGiven(r))
+	const ru = 1 // charge has set the real price
 	suffix := contextSuffix(q)
 	parentCtx := metadataURL(r) + rt.set + "('" + parentID + "')/" + rt.nav + suffix
 	switch rt.kind {
@@ -328,7 +330,7 @@ func (s *Server) getFIC(w http.ResponseWriter, r *http.Request, a *msgraph.Appli
 			if err := renderEntity(ficSchema, f, q.sel, nil, &o); err != nil {
 				return &graphError{500, "generalException", "An internal error occurred rendering the response.", nil}
 			}
-			writeGraphJSON(w, o.bytes(), resourceUnits(kindFICs, q, false))
+			writeGraphJSON(w, o.bytes(), 1)
 			return nil
 		}
 	}

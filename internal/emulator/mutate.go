@@ -83,16 +83,21 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, rt route, c *cal
 	}
 	by := msgraph.AuditActor{App: &msgraph.AuditApp{AppID: c.appID, DisplayName: c.name, ServicePrincipalID: c.oid, ServicePrincipalName: c.name}}
 	ua := r.Header.Get("User-Agent")
+	prop := "passwordCredentials"
 	switch rt.kind {
 	case kindAddPassword:
-		return s.addPassword(w, r, t, body, by, ua)
+		gerr = s.addPassword(w, r, t, body, by, ua)
 	case kindRemovePassword:
-		return s.removePassword(w, t, body, by, ua)
+		gerr = s.removePassword(w, t, body, by, ua)
 	case kindAddOwner:
-		return s.addOwner(w, t, body, by, ua)
+		gerr, prop = s.addOwner(w, t, body, by, ua), "owners"
 	default:
-		return s.removeOwner(w, t, rt.navKey, by, ua)
+		gerr, prop = s.removeOwner(w, t, rt.navKey, by, ua), "owners"
 	}
+	if gerr == nil {
+		s.changes.add(rt.set, t.id(), []string{prop})
+	}
+	return gerr
 }
 
 func decodeBody(body []byte, v any) *graphError {

@@ -16,7 +16,8 @@ import (
 const (
 	defaultPageSize = 100
 	maxPageSize     = 999
-	maxExpanded     = 20 // directory objects per parent in $expand, no nextLink
+	maxExpanded     = 20  // directory objects per parent in $expand, no nextLink
+	maxExpandedPage = 100 // objects per page of a list with $expand
 )
 
 // Query options an endpoint accepts.

@@ -75,6 +75,10 @@ func parseRoute(r *http.Request) route {
 			rt.kind = kindCount
 			return rt
 		}
+		if len(segs) == 2 && isDeltaSegment(segs[1]) {
+			rt.kind = map[string]string{"applications": kindDeltaApps, "servicePrincipals": kindDeltaSPs}[rt.set]
+			return rt
+		}
 		rt.key, segs = segs[1], segs[2:]
 	case m != nil:
 		rt.set, rt.key, rt.byAppID, segs = canonicalSet(m[1]), m[2], true, segs[1:]

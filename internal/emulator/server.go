@@ -38,6 +38,9 @@ type Options struct {
 	// ReportsLimit throttles the audit log, sign-in and report endpoints
 	// per client; the zero value is Graph's 5 requests per 10 s.
 	ReportsLimit RateLimit
+	// Throttling is the directory's resource-unit budget per client; the
+	// zero value prices requests but refuses none.
+	Throttling Throttling
 }
 
 // Client is an application allowed to get tokens from the token service.
@@ -65,6 +68,9 @@ type Server struct {
 	act        *activityState
 	nonPremium bool
 	throttle   *throttle
+	budget     *budget
+	// changes logs what writes and Mutate changed, for delta queries.
+	changes changeLog
 
 	caPEM     []byte
 	roots     *x509.CertPool
@@ -138,6 +144,9 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	if s.throttle, err = newThrottle(opts.ReportsLimit); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	if s.budget, err = newBudget(opts.Throttling, dir.users()); err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
 

@@ -38,6 +38,18 @@ type Stats struct {
 	// not from injected faults.
 	ReportsThrottled int
 
+	// ResourceUnits is what the directory budget charged (Throttling),
+	// whether or not it is enforced; Throttled counts the 429s it gave.
+	ResourceUnits int
+	Throttled     int
+	// ByKind splits requests, resource units and budget 429s by request
+	// kind: "list-applications", "list-servicePrincipals",
+	// "delta-applications", "delta-servicePrincipals", "owners",
+	// "appRoleAssignments", "federatedIdentityCredentials",
+	// "get-servicePrincipal", "batch", ... Requests inside a $batch count
+	// under their own kind.
+	ByKind map[string]KindStats
+
 	Unauthorized int // Graph 401
 	Forbidden    int // Graph 403
 	NotFound     int // Graph 404
@@ -46,6 +58,13 @@ type Stats struct {
 	// faults included.
 	Status map[int]int
 	Faults FaultStats
+}
+
+// KindStats counts one kind of request.
+type KindStats struct {
+	Requests      int
+	ResourceUnits int
+	Throttled     int
 }
 
 // FaultStats counts injected faults by kind.
@@ -70,6 +89,8 @@ const (
 	kindOwners      = "owners"
 	kindAssignments = "appRoleAssignments"
 	kindFICs        = "federatedIdentityCredentials"
+	kindDeltaApps   = "delta-applications"
+	kindDeltaSPs    = "delta-servicePrincipals"
 	kindBatch       = "batch"
 	kindCount       = "count"
 	kindUnknown     = "unknown"
@@ -99,6 +120,7 @@ func (c *statsCounter) update(f func(*Stats)) {
 
 func (c *statsCounter) kind(k string) {
 	c.update(func(s *Stats) {
+		s.byKind(k, func(ks *KindStats) { ks.Requests++ })
 		switch k {
 		case kindOpenID:
 			s.OpenIDConfig++
@@ -131,6 +153,32 @@ func (c *statsCounter) kind(k string) {
 		case kindAddPassword, kindRemovePassword, kindAddOwner, kindRemoveOwner:
 			s.Mutations++
 		}
+	})
+}
+
+// byKind changes the counters of kind k.
+func (s *Stats) byKind(k string, f func(*KindStats)) {
+	if s.ByKind == nil {
+		s.ByKind = map[string]KindStats{}
+	}
+	ks := s.ByKind[k]
+	f(&ks)
+	s.ByKind[k] = ks
+}
+
+// charged counts resource units a request of kind k paid.
+func (c *statsCounter) charged(k string, ru int) {
+	c.update(func(s *Stats) {
+		s.ResourceUnits += ru
+		s.byKind(k, func(ks *KindStats) { ks.ResourceUnits += ru })
+	})
+}
+
+// refused counts a 429 from the directory budget.
+func (c *statsCounter) refused(k string) {
+	c.update(func(s *Stats) {
+		s.Throttled++
+		s.byKind(k, func(ks *KindStats) { ks.Throttled++ })
 	})
 }
 
@@ -174,5 +222,6 @@ func (s *Server) Stats() Stats {
 	defer s.stats.mu.Unlock()
 	out := s.stats.s
 	out.Status = maps.Clone(s.stats.s.Status)
+	out.ByKind = maps.Clone(s.stats.s.ByKind)
 	return out
 }

@@ -108,64 +108,133 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest) ([]BatchRespons
 // reqs, as soon as its group is done. fn is never called concurrently; an
 // error from it stops the batch and is returned.
 func (c *Client) BatchEach(ctx context.Context, reqs []BatchRequest, fn func(i int, r BatchResponse) error) error {
-	wire := make([]wireRequest, len(reqs))
 	for i, r := range reqs {
-		w, err := toWire(i, r)
-		if err != nil {
+		if _, err := toWire(i, r); err != nil {
 			return err
 		}
-		wire[i] = w
 	}
-	var chunks [][]int
-	for start := 0; start < len(reqs); start += MaxBatchSize {
-		idx := make([]int, 0, MaxBatchSize)
-		for i := start; i < min(start+MaxBatchSize, len(reqs)); i++ {
-			idx = append(idx, i)
+	next := 0
+	return c.batchStream(ctx, func(context.Context) (BatchRequest, int, bool, error) {
+		if next == len(reqs) {
+			return BatchRequest{}, 0, false, nil
 		}
-		chunks = append(chunks, idx)
-	}
+		next++
+		return reqs[next-1], next - 1, true, nil
+	}, func(p *pending, r BatchResponse) error { return fn(p.index, r) })
+}
 
+// BatchSource yields the requests of a BatchStream one at a time: ok false
+// once there are no more. It may block until the next is ready (while
+// pages that produce requests are still arriving); it is called from one
+// goroutine at a time.
+type BatchSource func(ctx context.Context) (r BatchRequest, ok bool, err error)
+
+// BatchStream sends the requests src yields through POST /$batch, packed
+// MaxBatchSize to a call as they come (only the last call may carry
+// fewer), with as many calls in flight as the client's concurrency allows,
+// and hands each request with its final answer to fn, never
+// concurrently. Retries are as for Batch. Requests are pulled only as
+// calls go out, so a stream of 200,000 lookups never holds more than a
+// few groups in memory. An error from src or fn stops the stream and is
+// returned.
+func (c *Client) BatchStream(ctx context.Context, src BatchSource, fn func(BatchRequest, BatchResponse) error) error {
+	n := 0
+	return c.batchStream(ctx, func(ctx context.Context) (BatchRequest, int, bool, error) {
+		r, ok, err := src(ctx)
+		n++
+		return r, n - 1, ok, err
+	}, func(p *pending, r BatchResponse) error { return fn(p.req, r) })
+}
+
+// pending is one request of a stream on its way: what the caller asked,
+// what goes on the wire, and its estimated cost.
+type pending struct {
+	req   BatchRequest
+	index int
+	wire  wireRequest
+	cost  int
+}
+
+func (c *Client) batchStream(ctx context.Context, src func(context.Context) (BatchRequest, int, bool, error), fn func(*pending, BatchResponse) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		mu       sync.Mutex
 		firstErr error
 	)
-	emit := func(i int, r BatchResponse) error {
-		r.ID, r.method, r.path = reqs[i].ID, wire[i].Method, pathOf(c.base.String()+wire[i].URL)
+	stop := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+	emit := func(p *pending, r BatchResponse) error {
+		r.ID, r.method, r.path = p.req.ID, p.wire.Method, pathOf(c.base.String()+p.wire.URL)
 		mu.Lock()
 		defer mu.Unlock()
 		if firstErr != nil {
 			return firstErr
 		}
-		if err := fn(i, r); err != nil {
+		if err := fn(p, r); err != nil {
 			firstErr = err
 			cancel()
 			return err
 		}
 		return nil
 	}
-	jobs := make(chan []int)
+	jobs := make(chan []*pending)
 	var wg sync.WaitGroup
-	for range min(c.opt.Concurrency, len(chunks)) {
+	for range c.opt.Concurrency {
 		wg.Go(func() {
-			for idx := range jobs {
-				if c.runChunk(ctx, wire, idx, emit) != nil {
-					return
+			for group := range jobs {
+				if c.runGroup(ctx, group, emit) != nil {
+					// Keep taking groups so the feeder never blocks;
+					// ctx is done, they end at once.
+					continue
 				}
 			}
 		})
 	}
-feed:
-	for _, idx := range chunks {
+	send := func(group []*pending) bool {
 		select {
-		case jobs <- idx:
+		case jobs <- group:
+			return true
 		case <-ctx.Done():
-			break feed
+			return false
+		}
+	}
+	group := make([]*pending, 0, MaxBatchSize)
+	for {
+		r, index, ok, err := src(ctx)
+		if err != nil {
+			stop(err)
+			break
+		}
+		if !ok {
+			if len(group) > 0 {
+				send(group)
+			}
+			break
+		}
+		w, err := toWire(len(group), r)
+		if err != nil {
+			stop(err)
+			break
+		}
+		group = append(group, &pending{req: r, index: index, wire: w, cost: ResourceUnits(w.Method, w.URL)})
+		if len(group) == MaxBatchSize {
+			if !send(group) {
+				break
+			}
+			group = make([]*pending, 0, MaxBatchSize)
 		}
 	}
 	close(jobs)
 	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
 	if firstErr != nil {
 		return firstErr
 	}
@@ -203,11 +272,15 @@ func toWire(i int, r BatchRequest) (wireRequest, error) {
 	return w, nil
 }
 
-// runChunk sends one group of at most MaxBatchSize items until each has a
+// runGroup sends one group of at most MaxBatchSize items until each has a
 // final answer. It returns an error only when ctx is done or emit failed.
-func (c *Client) runChunk(ctx context.Context, wire []wireRequest, pending []int, emit func(int, BatchResponse) error) error {
+func (c *Client) runGroup(ctx context.Context, pendingItems []*pending, emit func(*pending, BatchResponse) error) error {
+	afterThrottle := false
 	for attempt := 1; ; attempt++ {
-		got, err := c.postBatch(ctx, wire, pending)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		got, err := c.postBatch(ctx, pendingItems, afterThrottle)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -218,33 +291,35 @@ func (c *Client) runChunk(ctx context.Context, wire []wireRequest, pending []int
 			if !errors.As(err, &ge) {
 				ge = &Error{Method: http.MethodPost, Path: pathOf(c.base.String() + "/$batch"), Err: err}
 			}
-			for _, i := range pending {
-				if err := emit(i, BatchResponse{err: ge}); err != nil {
+			for _, p := range pendingItems {
+				if err := emit(p, BatchResponse{err: ge}); err != nil {
 					return err
 				}
 			}
 			return nil
 		}
 		var (
-			again   []int
-			wait    time.Duration
-			waitSet bool
+			again     []*pending
+			wait      time.Duration
+			waitSet   bool
+			throttled bool
 		)
-		for _, i := range pending {
-			r, ok := got[i]
+		for _, p := range pendingItems {
+			r, ok := got[p]
 			if ok && !retryableStatus(r.Status) {
-				if err := emit(i, r); err != nil {
+				if err := emit(p, r); err != nil {
 					return err
 				}
 				continue
 			}
 			if r.Status == http.StatusTooManyRequests {
 				c.throttled.Add(1)
+				throttled = true
 			}
 			if d, ok := c.retryAfter(headerValue(r.Headers, "Retry-After")); ok && d >= wait {
 				wait, waitSet = d, true
 			}
-			again = append(again, i)
+			again = append(again, p)
 		}
 		if len(again) == 0 {
 			return nil
@@ -257,10 +332,10 @@ func (c *Client) runChunk(ctx context.Context, wire []wireRequest, pending []int
 			gaveUp = ErrRetryBudgetExceeded
 		}
 		if gaveUp != nil {
-			for _, i := range again {
-				r, ok := got[i]
+			for _, p := range again {
+				r, ok := got[p]
 				if !ok {
-					r = BatchResponse{method: wire[i].Method, path: pathOf(c.base.String() + wire[i].URL)}
+					r = BatchResponse{method: p.wire.Method, path: pathOf(c.base.String() + p.wire.URL)}
 				}
 				var e *Error
 				if r.Status == 0 {
@@ -270,7 +345,7 @@ func (c *Client) runChunk(ctx context.Context, wire []wireRequest, pending []int
 				}
 				e.Attempts, e.GaveUp = attempt, gaveUp
 				r.err = e
-				if err := emit(i, r); err != nil {
+				if err := emit(p, r); err != nil {
 					return err
 				}
 			}
@@ -284,19 +359,24 @@ func (c *Client) runChunk(ctx context.Context, wire []wireRequest, pending []int
 		if err := c.opt.Sleep(ctx, wait); err != nil {
 			return err
 		}
-		pending = again
+		pendingItems, afterThrottle = again, throttled
 	}
 }
 
-// postBatch sends one $batch call and maps its answers by index.
-func (c *Client) postBatch(ctx context.Context, wire []wireRequest, idx []int) (map[int]BatchResponse, error) {
+// postBatch sends one $batch call and maps its answers to the items. The
+// call is paced at the sum of its items' costs, and what their answers say
+// about the budget (x-ms-resource-unit, x-ms-throttle-limit-percentage,
+// 429s) feeds the pacer.
+func (c *Client) postBatch(ctx context.Context, items []*pending, afterThrottle bool) (map[*pending]BatchResponse, error) {
 	body := struct {
 		Requests []wireRequest `json:"requests"`
-	}{Requests: make([]wireRequest, len(idx))}
+	}{Requests: make([]wireRequest, len(items))}
 	idempotent := true
-	for k, i := range idx {
-		body.Requests[k] = wire[i]
-		if m := wire[i].Method; m != http.MethodGet && m != http.MethodHead {
+	cost := 0
+	for k, p := range items {
+		body.Requests[k] = p.wire
+		cost += p.cost
+		if m := p.wire.Method; m != http.MethodGet && m != http.MethodHead {
 			idempotent = false
 		}
 	}
@@ -304,31 +384,53 @@ func (c *Client) postBatch(ctx context.Context, wire []wireRequest, idx []int) (
 	if err != nil {
 		return nil, fmt.Errorf("graph $batch: %w", err)
 	}
-	c.batchItems.Add(int64(len(idx)))
+	c.batchItems.Add(int64(len(items)))
 	var resp struct {
 		Responses []wireResponse `json:"responses"`
 	}
 	err = c.do(ctx, call{
 		method: http.MethodPost, url: c.base.String() + "/$batch", body: b, idempotent: idempotent,
+		cost: cost, afterThrottle: afterThrottle,
 		decode: func(b []byte) error {
 			resp.Responses = nil
 			return json.Unmarshal(b, &resp)
 		},
+		usage: func() feedback { return c.itemsFeedback(resp.Responses) },
 	})
 	if err != nil {
 		return nil, err
 	}
-	want := make(map[string]int, len(idx))
-	for _, i := range idx {
-		want[wire[i].ID] = i
+	want := make(map[string]*pending, len(items))
+	for _, p := range items {
+		want[p.wire.ID] = p
 	}
-	got := make(map[int]BatchResponse, len(idx))
+	got := make(map[*pending]BatchResponse, len(items))
 	for _, r := range resp.Responses {
 		// Graph may answer in any order: match by id.
-		if i, ok := want[r.ID]; ok {
-			got[i] = BatchResponse{Status: r.Status, Headers: r.Headers, Body: r.Body,
-				method: wire[i].Method, path: pathOf(c.base.String() + wire[i].URL)}
+		if p, ok := want[r.ID]; ok {
+			got[p] = BatchResponse{Status: r.Status, Headers: r.Headers, Body: r.Body,
+				method: p.wire.Method, path: pathOf(c.base.String() + p.wire.URL)}
 		}
 	}
 	return got, nil
+}
+
+// itemsFeedback sums what a $batch's answers say about the budget.
+func (c *Client) itemsFeedback(rs []wireResponse) feedback {
+	fb := feedback{answered: true, charged: -1}
+	for _, r := range rs {
+		h := func(k string) string { return headerValue(r.Headers, k) }
+		item := budgetFeedback(r.Status, h)
+		if item.charged >= 0 {
+			fb.charged = max(fb.charged, 0) + item.charged
+		}
+		fb.used = max(fb.used, item.used)
+		if item.throttled {
+			fb.throttled = true
+			if d, ok := c.retryAfter(h("Retry-After")); ok {
+				fb.retryAfter = max(fb.retryAfter, d)
+			}
+		}
+	}
+	return fb
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -63,6 +65,15 @@ type Options struct {
 	Now func() time.Time
 	// NewRequestID makes each client-request-id; default a random UUID.
 	NewRequestID func() string
+	// ResourceUnits is the directory budget, in resource units per 10 s
+	// for this app in this tenant, that requests are paced to (3,500,
+	// 5,000 or 8,000 by tenant size). 0 learns it from Graph's
+	// x-ms-resource-unit and x-ms-throttle-limit-percentage headers and
+	// its 429s, starting from MaxResourceUnits; negative turns pacing off.
+	ResourceUnits int
+	// MaxResourceUnits is where learning starts; default
+	// DefaultMaxResourceUnits.
+	MaxResourceUnits int
 }
 
 func (o *Options) defaults() {
@@ -99,6 +110,9 @@ func (o *Options) defaults() {
 	if o.NewRequestID == nil {
 		o.NewRequestID = uuid.NewString
 	}
+	if o.MaxResourceUnits <= 0 {
+		o.MaxResourceUnits = DefaultMaxResourceUnits
+	}
 }
 
 // Client calls Microsoft Graph. It is safe for concurrent use.
@@ -107,9 +121,11 @@ type Client struct {
 	base *url.URL
 	pl   runtime.Pipeline
 	sem  chan struct{}
+	pace *pacer // nil when pacing is off
 
 	budget                                   atomic.Int64
 	requests, retries, throttled, batchItems atomic.Int64
+	resourceUnits                            atomic.Int64
 }
 
 // Stats are a client's counters since it was made.
@@ -118,6 +134,14 @@ type Stats struct {
 	Retries    int64 // requests (or $batch rounds) sent again
 	Throttled  int64 // 429 answers, inner $batch ones included
 	BatchItems int64 // requests carried inside $batch calls
+	// ResourceUnits is what Graph charged, as its x-ms-resource-unit
+	// headers said (estimated where they were missing).
+	ResourceUnits int64
+	// Budget is the resource units per 10 s requests are paced to, known
+	// or learned so far (0 with pacing off); Paced the time requests
+	// spent waiting for it.
+	Budget int
+	Paced  time.Duration
 }
 
 // New returns a client that authenticates with cred.
@@ -154,6 +178,7 @@ func New(cred azcore.TokenCredential, o Options) (*Client, error) {
 		}, co),
 	}
 	c.budget.Store(int64(o.RetryBudget))
+	c.pace = newPacer(o.ResourceUnits, o.MaxResourceUnits, o.Now, o.Sleep, o.Logger)
 	return c, nil
 }
 
@@ -162,11 +187,15 @@ func (c *Client) BaseURL() string { return c.base.String() }
 
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
+	budget, waited := c.pace.stats()
 	return Stats{
-		Requests:   c.requests.Load(),
-		Retries:    c.retries.Load(),
-		Throttled:  c.throttled.Load(),
-		BatchItems: c.batchItems.Load(),
+		Requests:      c.requests.Load(),
+		Retries:       c.retries.Load(),
+		Throttled:     c.throttled.Load(),
+		BatchItems:    c.batchItems.Load(),
+		ResourceUnits: c.resourceUnits.Load(),
+		Budget:        budget,
+		Paced:         waited,
 	}
 }
 
@@ -196,22 +225,45 @@ type call struct {
 	// idempotent requests are retried after transport errors too; others
 	// only when the server said it did nothing (429, 503...).
 	idempotent bool
-	// decode reads a 2xx body; a truncated body makes it fail, and the
-	// request is retried.
+	// decode reads a 2xx body; stream, when set instead, reads it as it
+	// arrives. A truncated body makes either fail, and the request is
+	// retried.
 	decode func(body []byte) error
+	stream func(body io.Reader) error
+	// cost is the request's estimated resource units; usage, when set,
+	// reports what a $batch's items said about the budget.
+	cost  int
+	usage func() feedback
+	// afterThrottle marks a send that follows a wait for a 429, which
+	// that wait already covered.
+	afterThrottle bool
 }
 
-// do sends a call, retrying retryable failures.
+// do sends a call, pacing it to the budget and retrying retryable
+// failures.
 func (c *Client) do(ctx context.Context, cl call) error {
 	u, err := url.Parse(cl.url)
 	if err != nil {
 		return fmt.Errorf("graph url: %w", err)
 	}
 	for attempt := 1; ; attempt++ {
+		if err := c.pace.wait(ctx, cl.cost, cl.afterThrottle); err != nil {
+			return err
+		}
 		res := c.send(ctx, cl, u, attempt)
 		if ctx.Err() != nil {
+			c.pace.settle(cl.cost, feedback{})
 			return ctx.Err()
 		}
+		var wait time.Duration
+		if res.err != nil && res.retryable {
+			var ok bool
+			if wait, ok = c.retryAfter(res.retryAfter); !ok {
+				wait = c.backoff(attempt)
+			}
+			res.fb.retryAfter = wait
+		}
+		c.pace.settle(cl.cost, res.fb)
 		if res.err == nil {
 			return nil
 		}
@@ -230,16 +282,13 @@ func (c *Client) do(ctx context.Context, cl call) error {
 				"attempts", attempt, "err", res.err)
 			return res.err
 		}
-		wait, ok := c.retryAfter(res.retryAfter)
-		if !ok {
-			wait = c.backoff(attempt)
-		}
 		c.retries.Add(1)
 		c.opt.Logger.Debug("graph retry", "method", cl.method, "path", logPath(u), "attempt", attempt,
 			"status", res.err.StatusCode, "wait", wait)
 		if err := c.opt.Sleep(ctx, wait); err != nil {
 			return err
 		}
+		cl.afterThrottle = res.fb.throttled
 	}
 }
 
@@ -248,7 +297,11 @@ type result struct {
 	err        *Error
 	retryable  bool
 	retryAfter string
+	fb         feedback // for the pacer
 }
+
+// maxErrorBody bounds how much of an error response is read.
+const maxErrorBody = 1 << 20
 
 // send makes one attempt, holding a concurrency slot only while the
 // request is on the wire.
@@ -275,41 +328,81 @@ func (c *Client) send(ctx context.Context, cl call, u *url.URL, attempt int) res
 			return fail(err, false)
 		}
 	}
+	// The body is read here, as it arrives, never buffered whole by the
+	// pipeline: a page of 999 objects is decoded item by item.
+	runtime.SkipBodyDownload(req)
 	start := time.Now()
 	c.requests.Add(1)
 	resp, err := c.pl.Do(req)
-	var body []byte
-	if err == nil {
-		// The pipeline has already read the body; a cut one fails above.
-		body, err = runtime.Payload(resp)
-	}
 	log := c.opt.Logger.With("method", cl.method, "path", logPath(u), "attempt", attempt,
-		"client_request_id", crid, "duration", time.Since(start).Round(time.Millisecond))
+		"client_request_id", crid)
 	if err != nil {
 		err = unwrapURLError(err)
-		log.Debug("graph request", "err", err)
+		log.Debug("graph request", "err", err, "duration", time.Since(start).Round(time.Millisecond))
 		return fail(err, transientError(err) && cl.idempotent)
 	}
+	defer resp.Body.Close()
 	reqID := resp.Header.Get("request-id")
-	log.Debug("graph request", "status", resp.StatusCode, "request_id", reqID)
+	fb := budgetFeedback(resp.StatusCode, resp.Header.Get)
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if cl.decode == nil {
-			return result{}
+		var derr error
+		var body []byte
+		switch {
+		case cl.stream != nil:
+			derr = cl.stream(resp.Body)
+		case cl.decode != nil:
+			if body, derr = io.ReadAll(resp.Body); derr == nil {
+				derr = cl.decode(body)
+			}
 		}
-		derr := cl.decode(body)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody)) // lets the connection be reused
+		log.Debug("graph request", "status", resp.StatusCode, "request_id", reqID, "duration", time.Since(start).Round(time.Millisecond))
+		if derr == nil && cl.usage != nil {
+			fb = fb.merge(cl.usage())
+		}
+		c.countUnits(cl.cost, fb)
 		if derr == nil {
-			return result{}
+			return result{fb: fb}
 		}
 		e := &Error{StatusCode: resp.StatusCode, Method: cl.method, Path: u.EscapedPath(), RequestID: reqID,
-			ClientRequestID: crid, Err: fmt.Errorf("decode response: %w", derr)}
-		return result{err: e, retryable: truncatedJSON(derr, body)}
+			ClientRequestID: crid, Err: fmt.Errorf("decode response: %w", unwrapURLError(derr))}
+		return result{err: e, retryable: truncated(derr, body), fb: fb}
 	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	log.Debug("graph request", "status", resp.StatusCode, "request_id", reqID, "duration", time.Since(start).Round(time.Millisecond))
 	if resp.StatusCode == http.StatusTooManyRequests {
 		c.throttled.Add(1)
 	}
+	c.countUnits(cl.cost, fb)
 	e := statusError(cl.method, u.EscapedPath(), resp.StatusCode, resp.Header.Get, body, crid)
-	return result{err: e, retryable: retryableStatus(resp.StatusCode), retryAfter: resp.Header.Get("Retry-After")}
+	return result{err: e, retryable: retryableStatus(resp.StatusCode), retryAfter: resp.Header.Get("Retry-After"), fb: fb}
+}
+
+// countUnits adds what a request cost to the stats: Graph's figure, or
+// the estimate without one.
+func (c *Client) countUnits(estimate int, fb feedback) {
+	switch {
+	case fb.charged >= 0:
+		c.resourceUnits.Add(int64(fb.charged))
+	case !fb.throttled:
+		c.resourceUnits.Add(int64(estimate))
+	}
+}
+
+// budgetFeedback reads what an answer's headers say about the budget.
+func budgetFeedback(status int, header func(string) string) feedback {
+	fb := feedback{answered: true, charged: -1}
+	if n, err := strconv.Atoi(strings.TrimSpace(header("x-ms-resource-unit"))); err == nil && n >= 0 {
+		fb.charged = n
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(header("x-ms-throttle-limit-percentage")), 64); err == nil && f > 0 {
+		fb.used = f
+	}
+	// A write-quota 429 says nothing about the resource-unit budget.
+	fb.throttled = status == http.StatusTooManyRequests &&
+		!strings.EqualFold(header("x-ms-throttle-information"), "WriteLimitExceeded")
+	return fb
 }
 
 // logPath is the path and query for logs, with opaque tokens redacted:

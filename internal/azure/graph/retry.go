@@ -78,6 +78,16 @@ func truncatedJSON(err error, body []byte) bool {
 	return false
 }
 
+// truncated reports whether a failed decode means the body was cut short
+// (or the connection failed while it was read): such a response is
+// retried. body is the buffered body, nil when it was streamed.
+func truncated(err error, body []byte) bool {
+	if body != nil && truncatedJSON(err, body) {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || transientError(err)
+}
+
 // parseRetryAfter reads a Retry-After value: delta seconds, fractional
 // ones included ("2.128", which Graph has sent), or an HTTP date.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
