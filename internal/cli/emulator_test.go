@@ -99,6 +99,23 @@ func TestStandaloneEmulatorLiveScanLeaksNoSecret(t *testing.T) {
 		}
 	}
 
+	// Two live scans with history: the first reads everything, the second
+	// only what changed through Graph's delta queries, and finds the same.
+	dsn := "sqlite://" + filepath.Join(dir, "history.db")
+	live := []string{"scan", "--tenant", field("tenant id"), "--authority-host", field("authority host"),
+		"--graph-url", field("graph url"), "--ca-file", ca, "--store", dsn, "--log-level", "info"}
+	first := runCLI(t, live...)
+	second := runCLI(t, live...)
+	if first.code != 0 || second.code != 0 {
+		t.Fatalf("live scans: exit %d, %d: %s %s", first.code, second.code, first.stderr, second.stderr)
+	}
+	if !strings.Contains(first.stderr, "no delta state yet") || strings.Contains(second.stderr, "running a full scan") {
+		t.Errorf("the second scan did not read by delta:\nfirst: %s\nsecond: %s", first.stderr, second.stderr)
+	}
+	if !strings.Contains(second.stdout, "Changes from scan 1") || !strings.Contains(second.stdout, "no changes") {
+		t.Errorf("the delta scan of an unchanged tenant differs from the full one:\n%s", tail(second.stdout))
+	}
+
 	// A wrong secret is a clear runtime error naming the token service's
 	// code, not a hang or a partial inventory.
 	t.Setenv("AZURE_CLIENT_SECRET", "wrong-"+secret)

@@ -18,7 +18,7 @@ func newScanCmd(e *env) *cobra.Command {
 	var src sourceFlags
 	var sf storeFlags
 	var configPath, format, out, failOn string
-	var showSuppressed bool
+	var showSuppressed, full bool
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Inventory a tenant's credentials and report what is wrong",
@@ -59,6 +59,9 @@ func newScanCmd(e *env) *cobra.Command {
 			if st != nil {
 				defer st.Close()
 			}
+			// With history, a live scan after the first reads only what
+			// changed (Graph delta queries); --full reads everything.
+			source = scan.Incremental(source, st, scan.IncrementalOptions{Full: full})
 			res, err := scan.Run(ctx, source, scan.Options{Config: cfg, Store: st, Activity: true, Now: e.now, Logger: e.logger})
 			p.done()
 			if err != nil {
@@ -97,6 +100,7 @@ func newScanCmd(e *env) *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "table", "output `FORMAT`: table, json, csv, sarif, markdown or html")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to `FILE` instead of standard output")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 3 when a finding at or above `SEVERITY` is found (info, low, medium, high, critical)")
+	cmd.Flags().BoolVar(&full, "full", false, "read the whole tenant even when the history holds delta state from the last scan")
 	cmd.Flags().BoolVar(&showSuppressed, "show-suppressed", false, "show findings covered by an exception in table, CSV, Markdown and HTML output (JSON and SARIF always carry them, marked)")
 	return cmd
 }

@@ -282,7 +282,9 @@ func (r *runner) source(t config.Tenant) (scan.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tenant %s: %w", t.ID, err)
 	}
-	return scan.Live(auth, cred, ro), nil // nil cred: the process's AZURE_* environment
+	// nil cred: the process's AZURE_* environment. After the first scan of
+	// a tenant, only what changed is read (Graph delta queries).
+	return scan.Incremental(scan.Live(auth, cred, ro), r.st, scan.IncrementalOptions{}), nil
 }
 
 // scan is the server's Scan func: one tenant, start to finish.
