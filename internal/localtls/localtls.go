@@ -37,7 +37,7 @@ func New(listenHost string, now time.Time) (*PKI, error) {
 		return nil, fmt.Errorf("CA key: %w", err)
 	}
 	caTmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(),
+		SerialNumber:          Serial(),
 		Subject:               pkix.Name{CommonName: "credwatch local CA", Organization: []string{"credwatch"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(365 * 24 * time.Hour),
@@ -60,7 +60,7 @@ func New(listenHost string, now time.Time) (*PKI, error) {
 		return nil, fmt.Errorf("server key: %w", err)
 	}
 	leafTmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
+		SerialNumber: Serial(),
 		Subject:      pkix.Name{CommonName: "credwatch local server"},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(364 * 24 * time.Hour),
@@ -89,7 +89,7 @@ func New(listenHost string, now time.Time) (*PKI, error) {
 	}, nil
 }
 
-func randomSerial() *big.Int {
+func Serial() *big.Int {
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil || n.Sign() == 0 {
 		return big.NewInt(time.Now().UnixNano())

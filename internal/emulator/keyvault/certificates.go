@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/credwatch/credwatch/internal/localtls"
 )
 
 // certPolicy is the part of a certificate policy the emulator honours.
@@ -195,7 +197,7 @@ func (s *Server) createCertificate(w http.ResponseWriter, v *vault, name string,
 	}
 	now := s.now().UTC()
 	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
+		SerialNumber: localtls.Serial(),
 		Subject:      subject,
 		NotBefore:    now.Add(-5 * time.Minute),
 		NotAfter:     now.AddDate(0, months, 0),

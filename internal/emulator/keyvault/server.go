@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/credwatch/credwatch/internal/localtls"
 )
 
 // DefaultSubscriptionID is the subscription vaults live in when
@@ -160,7 +162,7 @@ type Server struct {
 	order  []*vault
 	faults []*faultRule
 
-	pki     *pki
+	pki     *localtls.PKI
 	mgmtURL string
 	servers []*http.Server
 	done    []chan struct{}
@@ -263,7 +265,7 @@ func (s *Server) serve(host string, h http.Handler) (string, error) {
 	done := make(chan struct{})
 	s.servers = append(s.servers, srv)
 	s.done = append(s.done, done)
-	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{s.pki.leaf}, MinVersion: tls.VersionTLS12})
+	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{s.pki.Leaf}, MinVersion: tls.VersionTLS12})
 	go func() {
 		defer close(done)
 		if err := srv.Serve(tl); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -314,12 +316,12 @@ func (s *Server) resourceID(v *vault) string {
 }
 
 // CACertPEM is the CA certificate generated at Start, in PEM.
-func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.pki.caPEM...) }
+func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.pki.CAPEM...) }
 
 // Client returns an HTTP client that trusts the server's CA and the PEM
 // certificates given (such as the token service's CA).
 func (s *Server) Client(extraCAs ...[]byte) *http.Client {
-	pool := s.pki.roots.Clone()
+	pool := s.pki.Roots.Clone()
 	for _, pem := range extraCAs {
 		pool.AppendCertsFromPEM(pem)
 	}
