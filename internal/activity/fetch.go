@@ -12,6 +12,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/azure/graph"
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/wait"
 )
 
 // DefaultWindow is how far back Fetch reads audit records and sign-ins
@@ -103,7 +104,7 @@ func Fetch(ctx context.Context, c *graph.Client, o FetchOptions) (*msgraph.Activ
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = wait.Sleep
 	}
 	now := o.Now()
 	if o.AuditSince.IsZero() {

@@ -167,15 +167,3 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 // noRedirects is the HTTP client's CheckRedirect: a webhook that redirects
 // is misconfigured, and following would resend the body elsewhere.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}

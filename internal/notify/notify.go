@@ -17,6 +17,7 @@ import (
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/store"
+	"github.com/credwatch/credwatch/internal/wait"
 )
 
 // Options are a Notifier's collaborators and limits; zero fields take the
@@ -129,7 +130,7 @@ func withDefaults(o Options) Options {
 		o.Getenv = os.Getenv
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = wait.Sleep
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 15 * time.Second

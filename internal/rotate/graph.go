@@ -20,6 +20,7 @@ import (
 	"github.com/credwatch/credwatch/internal/activity"
 	"github.com/credwatch/credwatch/internal/azure/graph"
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/wait"
 )
 
 // NewPassword is what addPassword returned. SecretText is the secret
@@ -103,7 +104,7 @@ func NewGraphDirectory(reads *graph.Client, baseURL, scope string, cred azcore.T
 	pl := runtime.NewPipeline("credwatch", "v1", runtime.PipelineOptions{
 		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(cred, []string{scope}, nil)},
 	}, co)
-	return &GraphDirectory{reads: reads, base: u.String(), pl: pl, sleep: sleepCtx}, nil
+	return &GraphDirectory{reads: reads, base: u.String(), pl: pl, sleep: wait.Sleep}, nil
 }
 
 // AddPassword calls POST /applications/{id}/addPassword. The answer holds
@@ -194,17 +195,6 @@ func (g *GraphDirectory) post(ctx context.Context, path string, body []byte, op 
 		if err := g.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("graph %s: %w", op, err)
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

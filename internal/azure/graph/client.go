@@ -20,6 +20,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
+
+	"github.com/credwatch/credwatch/internal/wait"
 )
 
 // MaxPageSize is the largest $top Graph accepts for directory objects.
@@ -102,7 +104,7 @@ func (o *Options) defaults() {
 		o.Jitter = rand.Float64
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = wait.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now

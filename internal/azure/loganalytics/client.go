@@ -14,6 +14,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/google/uuid"
+
+	"github.com/credwatch/credwatch/internal/wait"
 )
 
 // DefaultScope is the token scope of the Logs Ingestion API in the public
@@ -90,7 +92,7 @@ func (o *Options) defaults() {
 		o.MaxRetryAfter = 5 * time.Minute
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = wait.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
