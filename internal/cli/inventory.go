@@ -45,7 +45,7 @@ func newInventoryCmd(e *env) *cobra.Command {
 func loadTenant(cmd *cobra.Command, e *env, src *sourceFlags) (*inventory.Tenant, error) {
 	p := newProgress(e.stderr)
 	defer p.done()
-	s, err := src.source(e, p)
+	s, err := src.source(e, p, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credwatch/credwatch/internal/config"
+	kvemu "github.com/credwatch/credwatch/internal/emulator/keyvault"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/report"
@@ -48,7 +49,7 @@ func newScanCmd(e *env) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			p := newProgress(e.stderr)
-			source, err := src.source(e, p)
+			source, err := src.source(e, p, cfg.KeyVaults)
 			if err != nil {
 				return err
 			}
@@ -106,8 +107,10 @@ func newScanCmd(e *env) *cobra.Command {
 }
 
 // demoConfig declares what a security team would for the demo tenant:
-// who may add credentials, and where apps sign in from.
+// who may add credentials, where apps sign in from, and which vaults hold
+// the apps' credentials.
 func demoConfig(cfg *policy.Config) {
+	cfg.KeyVaults = []policy.KeyVault{{Name: kvemu.DemoAppsVault}, {Name: kvemu.DemoLegacyVault}}
 	cfg.Rules.CW020.AllowedActors = append([]string(nil), tenantgen.DemoAllowedActors...)
 	names := make([]string, 0, len(tenantgen.DemoNetworks))
 	for app := range tenantgen.DemoNetworks {

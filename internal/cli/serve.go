@@ -248,7 +248,7 @@ func (r *runner) ids() []string { return r.order }
 
 // source signs in to one tenant as its configuration says.
 func (r *runner) source(t config.Tenant) (scan.Source, error) {
-	ro := scan.ReadOptions{Logger: r.e.logger, Now: r.e.now}
+	ro := scan.ReadOptions{Logger: r.e.logger, Now: r.e.now, Vaults: r.cfg.KeyVaults}
 	if r.demo {
 		return scan.Demo(ro), nil
 	}

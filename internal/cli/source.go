@@ -8,6 +8,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/azure"
 	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/scan"
 )
 
@@ -55,12 +56,13 @@ func (f *sourceFlags) validate() error {
 	return nil
 }
 
-// source builds the chosen source; progress goes to a terminal only.
-func (f *sourceFlags) source(e *env, p *progress) (scan.Source, error) {
+// source builds the chosen source, reading vaults too when given;
+// progress goes to a terminal only.
+func (f *sourceFlags) source(e *env, p *progress, vaults []policy.KeyVault) (scan.Source, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	ro := scan.ReadOptions{Logger: e.logger, Now: e.now, Progress: p.update}
+	ro := scan.ReadOptions{Logger: e.logger, Now: e.now, Progress: p.update, Vaults: vaults}
 	switch {
 	case len(f.snapshots) > 0:
 		return scan.Files(f.snapshots), nil
@@ -81,7 +83,7 @@ func (f *sourceFlags) source(e *env, p *progress) (scan.Source, error) {
 func (f *sourceFlags) read(ctx context.Context, e *env, w scan.Window) (*inventory.Snapshot, error) {
 	p := newProgress(e.stderr)
 	defer p.done()
-	src, err := f.source(e, p)
+	src, err := f.source(e, p, nil)
 	if err != nil {
 		return nil, err
 	}
