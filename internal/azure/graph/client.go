@@ -21,6 +21,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
 
+	"github.com/credwatch/credwatch/internal/azure/transient"
 	"github.com/credwatch/credwatch/internal/wait"
 )
 
@@ -341,7 +342,7 @@ func (c *Client) send(ctx context.Context, cl call, u *url.URL, attempt int) res
 	if err != nil {
 		err = unwrapURLError(err)
 		log.Debug("graph request", "err", err, "duration", time.Since(start).Round(time.Millisecond))
-		return fail(err, transientError(err) && cl.idempotent)
+		return fail(err, transient.Is(err) && cl.idempotent)
 	}
 	defer resp.Body.Close()
 	reqID := resp.Header.Get("request-id")

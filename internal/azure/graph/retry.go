@@ -1,20 +1,17 @@
 package graph
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/credwatch/credwatch/internal/azure/transient"
 )
 
 // retryableStatus lists the statuses worth another attempt: throttling and
@@ -27,42 +24,6 @@ func retryableStatus(status int) bool {
 		return true
 	}
 	return false
-}
-
-// transientError reports whether a transport error is worth another
-// attempt: resets, early EOFs and timeouts are; certificate and name
-// resolution failures are configuration problems and are not.
-func transientError(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var (
-		verr *tls.CertificateVerificationError
-		uerr x509.UnknownAuthorityError
-		herr x509.HostnameError
-		cerr x509.CertificateInvalidError
-		derr *net.DNSError
-	)
-	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
-		return false
-	}
-	if errors.As(err, &derr) {
-		return derr.IsTemporary || derr.IsTimeout
-	}
-	// net.ErrClosed: the peer's close raced our read of the body, which a
-	// TLS connection reports without wrapping it in a net.OpError.
-	for _, target := range []error{io.EOF, io.ErrUnexpectedEOF, syscall.ECONNRESET, syscall.ECONNABORTED,
-		syscall.EPIPE, syscall.ECONNREFUSED, net.ErrClosed} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	var nerr net.Error
-	if errors.As(err, &nerr) && nerr.Timeout() {
-		return true
-	}
-	var operr *net.OpError
-	return errors.As(err, &operr)
 }
 
 // truncatedJSON reports whether a decode error means the body stopped
@@ -85,7 +46,7 @@ func truncated(err error, body []byte) bool {
 	if body != nil && truncatedJSON(err, body) {
 		return true
 	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || transientError(err)
+	return errors.Is(err, io.ErrUnexpectedEOF) || transient.Is(err)
 }
 
 // parseRetryAfter reads a Retry-After value: delta seconds, fractional

@@ -2,15 +2,11 @@ package graph
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -268,29 +264,6 @@ func TestParseRetryAfter(t *testing.T) {
 		got, ok := parseRetryAfter(tt.in, now)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
-// A connection closed under a body read surfaces as net.ErrClosed, bare or
-// wrapped; it is as transient as a reset. Configuration problems are not.
-func TestTransientErrorClassification(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"closed connection", net.ErrClosed, true},
-		{"closed connection wrapped", fmt.Errorf("read body: %w", net.ErrClosed), true},
-		{"reset", syscall.ECONNRESET, true},
-		{"unexpected EOF", io.ErrUnexpectedEOF, true},
-		{"cancelled", context.Canceled, false},
-		{"unknown authority", x509.UnknownAuthorityError{}, false},
-		{"plain error", errors.New("boom"), false},
-	}
-	for _, tt := range tests {
-		if got := transientError(tt.err); got != tt.want {
-			t.Errorf("%s: transientError = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/google/uuid"
 
+	"github.com/credwatch/credwatch/internal/azure/transient"
 	"github.com/credwatch/credwatch/internal/wait"
 )
 
@@ -272,7 +273,7 @@ func (c *Client) send(ctx context.Context, n int, b batch, body []byte, encoding
 	if err != nil {
 		err = unwrapURLError(err)
 		log.Debug("log ingestion request", "err", err)
-		return fail(0, err, transientError(err))
+		return fail(0, err, transient.Is(err))
 	}
 	reqID := resp.Header.Get("x-ms-request-id")
 	log.Debug("log ingestion request", "status", resp.StatusCode, "request_id", reqID)

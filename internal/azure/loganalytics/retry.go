@@ -1,18 +1,12 @@
 package loganalytics
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -27,41 +21,9 @@ func retryableStatus(status int) bool {
 	return false
 }
 
-// transientError reports whether a transport error is worth another
-// attempt. Certificate and name problems are configuration and are not.
-// A retried call whose first try did arrive duplicates its rows: the
-// ingestion API has no idempotency key, and duplicates beat gaps for a
-// security log.
-func transientError(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var (
-		verr *tls.CertificateVerificationError
-		uerr x509.UnknownAuthorityError
-		herr x509.HostnameError
-		cerr x509.CertificateInvalidError
-		derr *net.DNSError
-	)
-	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
-		return false
-	}
-	if errors.As(err, &derr) {
-		return derr.IsTemporary || derr.IsTimeout
-	}
-	for _, target := range []error{io.EOF, io.ErrUnexpectedEOF, syscall.ECONNRESET, syscall.ECONNABORTED,
-		syscall.EPIPE, syscall.ECONNREFUSED} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	var nerr net.Error
-	if errors.As(err, &nerr) && nerr.Timeout() {
-		return true
-	}
-	var operr *net.OpError
-	return errors.As(err, &operr)
-}
+// Transport errors are judged by transient.Is. A retried call whose first
+// try did arrive duplicates its rows: the ingestion API has no idempotency
+// key, and duplicates beat gaps for a security log.
 
 // parseRetryAfter reads delta seconds (fractions included) or an HTTP date.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
