@@ -2,11 +2,15 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/credwatch/credwatch/internal/azure/loganalytics"
 	"github.com/credwatch/credwatch/internal/emulator"
+	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/msgraph"
@@ -14,18 +18,23 @@ import (
 )
 
 func newEmulatorCmd(e *env) *cobra.Command {
-	var listen, snapshot, caOut, secretOut string
+	var listen, logsListen, snapshot, caOut, secretOut string
 	var seed int64
 	var apps int
 	var faults emulator.Faults
 	cmd := &cobra.Command{
 		Use:   "emulator",
-		Short: "Serve a Microsoft Graph and token service emulator over HTTPS",
+		Short: "Serve a Microsoft Graph, token service and Logs Ingestion emulator over HTTPS",
 		Long: `emulator serves the Microsoft Entra token service and the Microsoft Graph
 endpoints credwatch reads, over HTTPS with a CA generated at start, from the
 demo tenant, a generated tenant (--apps) or a snapshot file. Any Graph client
 can be pointed at it. It registers one scanner client and writes that
-client's secret only to --client-secret-out, never to the terminal.`,
+client's secret only to --client-secret-out, never to the terminal.
+
+Beside it, on a port of its own (--logs-listen), it serves the Azure Monitor
+Logs Ingestion API with one data collection rule declaring credwatch's two
+streams, on which the scanner client holds Monitoring Metrics Publisher.
+--ca-out holds the CAs of both endpoints.`,
 		Example: `  credwatch emulator --listen 127.0.0.1:8443 --ca-out ca.pem --client-secret-out secret.txt
   credwatch emulator --apps 10000 --seed 7 --latency 20ms --client-secret-out secret.txt
   credwatch emulator --snapshot tenant.json --client-secret-out secret.txt`,
@@ -58,8 +67,22 @@ client's secret only to --client-secret-out, never to the terminal.`,
 				return fmt.Errorf("start emulator: %w", err)
 			}
 			defer srv.Close()
+			if logsListen == "" {
+				host, _, err := net.SplitHostPort(listen)
+				if err != nil {
+					return usagef("--listen %q: want host:port", listen)
+				}
+				logsListen = net.JoinHostPort(host, "0")
+			}
+			streams := []string{loganalytics.FindingsStream, loganalytics.CredentialsStream}
+			logs, err := logsingestion.Start(logsingestion.Options{Listen: logsListen, TenantID: srv.TenantID(), AuthorityHost: srv.AuthorityHost(),
+				HTTPClient: srv.Client(), Rules: []logsingestion.Rule{logsingestion.DemoRule(client.ID, streams...)}, Logger: e.logger})
+			if err != nil {
+				return fmt.Errorf("start logs ingestion emulator: %w", err)
+			}
+			defer logs.Close()
 			if caOut != "" {
-				if err := os.WriteFile(caOut, srv.CACertPEM(), 0o644); err != nil {
+				if err := os.WriteFile(caOut, append(srv.CACertPEM(), logs.CACertPEM()...), 0o644); err != nil {
 					return fmt.Errorf("write CA: %w", err)
 				}
 			}
@@ -74,6 +97,9 @@ client's secret only to --client-secret-out, never to the terminal.`,
 			fmt.Fprintf(w, "  authority host:  %s\n", srv.AuthorityHost())
 			fmt.Fprintf(w, "  graph url:       %s\n", srv.GraphURL())
 			fmt.Fprintf(w, "  scanner client:  %s\n", client.ID)
+			fmt.Fprintf(w, "  logs endpoint:   %s\n", logs.Endpoint())
+			fmt.Fprintf(w, "  logs rule id:    %s\n", logsingestion.DemoRuleID)
+			fmt.Fprintf(w, "  logs streams:    %s\n", strings.Join(streams, ", "))
 			if caOut != "" {
 				fmt.Fprintf(w, "  CA certificate:  %s\n", caOut)
 			}
@@ -90,10 +116,11 @@ client's secret only to --client-secret-out, never to the terminal.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8443", "listen on `ADDR`")
+	f.StringVar(&logsListen, "logs-listen", "", "serve the Logs Ingestion API on `ADDR` (default: the --listen host, any port)")
 	f.StringVar(&snapshot, "snapshot", "", "serve the tenant in snapshot `FILE`")
 	f.IntVar(&apps, "apps", 0, "serve a generated tenant of `N` applications instead of the demo tenant")
 	f.Int64Var(&seed, "seed", 1, "seed of the generated tenant")
-	f.StringVar(&caOut, "ca-out", "", "write the emulator's CA certificate (PEM) to `FILE`")
+	f.StringVar(&caOut, "ca-out", "", "write the CA certificates (PEM) of the Graph and Logs Ingestion endpoints to `FILE`")
 	f.StringVar(&secretOut, "client-secret-out", "", "write the scanner client's secret to `FILE` (mode 0600)")
 	f.DurationVar(&faults.Latency, "latency", 0, "add `DURATION` of latency to every Graph response")
 	f.DurationVar(&faults.Jitter, "jitter", 0, "add up to `DURATION` of random latency on top")

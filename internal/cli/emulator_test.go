@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/credwatch/credwatch/internal/azure"
+	"github.com/credwatch/credwatch/internal/azure/loganalytics"
 )
 
 // syncBuffer lets the test read what a command running in another
@@ -126,5 +130,74 @@ func TestStandaloneEmulatorLiveScanLeaksNoSecret(t *testing.T) {
 	}
 	if strings.Contains(r.stderr, secret) {
 		t.Error("the error shows the secret")
+	}
+}
+
+// TestStandaloneEmulatorServesLogsIngestion uploads findings to the Logs
+// Ingestion endpoint `credwatch emulator` prints, signed in as its scanner
+// client and trusting only --ca-out, as any ingestion client would.
+func TestStandaloneEmulatorServesLogsIngestion(t *testing.T) {
+	dir := t.TempDir()
+	ca, secretFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "secret.txt")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"emulator", "--listen", "127.0.0.1:0", "--ca-out", ca, "--client-secret-out", secretFile},
+			&env{stdout: &out, stderr: &errb, now: func() time.Time { return demoNow }})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("emulator exit %d: %s", code, errb.String())
+		}
+	}()
+	field := func(name string) string {
+		m := regexp.MustCompile(name + `:\s+(\S+)`).FindStringSubmatch(out.String())
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for field("logs streams") == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator did not start: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), loganalytics.FindingsStream+", "+loganalytics.CredentialsStream) {
+		t.Errorf("the streams are not printed:\n%s", out.String())
+	}
+	b, err := os.ReadFile(secretFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := azure.AuthOptions{TenantID: field("tenant id"), AuthorityHost: field("authority host"), CAFile: ca}
+	cred, err := azure.NewClientSecretCredential(auth, field("scanner client"), strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := azure.HTTPClient(auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(scope string) error {
+		c, err := loganalytics.New(cred, loganalytics.Options{Endpoint: field("logs endpoint"), RuleID: field("logs rule id"),
+			Stream: loganalytics.FindingsStream, Scope: scope, HTTPClient: hc, MaxAttempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := loganalytics.FindingRows("tenant-1", demoNow, nil)
+		rows = append(rows, map[string]any{"TimeGenerated": demoNow, "EntraTenantId": "tenant-1", "FindingId": "f-1", "RuleId": "CW001"})
+		_, err = c.Upload(ctx, rows)
+		return err
+	}
+	if err := upload(""); err != nil {
+		t.Fatalf("upload as the scanner client: %v", err)
+	}
+	var le *loganalytics.Error
+	if err := upload("https://graph.microsoft.com/.default"); !errors.As(err, &le) || le.StatusCode != 401 {
+		t.Errorf("upload with a Graph token: %v, want 401", err)
 	}
 }

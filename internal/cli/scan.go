@@ -40,7 +40,7 @@ func newScanCmd(e *env) *cobra.Command {
 				}
 				threshold = &s
 			}
-			cfg, err := loadConfig(configPath)
+			cfg, err := loadConfigFor(configPath, scannedTenant(&src))
 			if err != nil {
 				return err
 			}
@@ -97,7 +97,7 @@ func newScanCmd(e *env) *cobra.Command {
 	}
 	src.register(cmd.Flags())
 	sf.register(cmd.Flags(), true)
-	cmd.Flags().StringVar(&configPath, "config", "", "policy configuration `FILE` (YAML); defaults apply without one")
+	cmd.Flags().StringVar(&configPath, "config", "", "configuration `FILE` (YAML): its policy, with the scanned tenant's overrides when it lists the tenant; defaults apply without one")
 	cmd.Flags().StringVar(&format, "format", "table", "output `FORMAT`: table, json, csv, sarif, markdown or html")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to `FILE` instead of standard output")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 3 when a finding at or above `SEVERITY` is found (info, low, medium, high, critical)")
@@ -122,9 +122,15 @@ func demoConfig(cfg *policy.Config) {
 	}
 }
 
-// loadConfig reads the policy part of a configuration file; the file may
-// also hold serve mode's sections.
-func loadConfig(path string) (*policy.Config, error) {
+// loadConfig reads the top-level policy of a configuration file; the file
+// may also hold serve mode's sections.
+func loadConfig(path string) (*policy.Config, error) { return loadConfigFor(path, "") }
+
+// loadConfigFor reads the policy tenantID is judged by: the file's
+// top-level policy, with the tenant's overrides (tenants[].policy) when
+// the file lists it. The file is validated whole, every tenant's
+// overrides included.
+func loadConfigFor(path, tenantID string) (*policy.Config, error) {
 	if path == "" {
 		return policy.DefaultConfig(), nil
 	}
@@ -132,7 +138,20 @@ func loadConfig(path string) (*policy.Config, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return &cfg.Config, nil
+	return cfg.PolicyFor(tenantID), nil
+}
+
+// scannedTenant is the tenant the source flags name before anything is
+// read: --tenant's, or the demo tenant; "" for snapshot files, whose
+// tenant only their data tells.
+func scannedTenant(f *sourceFlags) string {
+	switch {
+	case len(f.snapshots) > 0:
+		return ""
+	case f.demo:
+		return tenantgen.DemoTenantID
+	}
+	return f.tenant
 }
 
 func reportRules(cfg *policy.Config) []report.RuleInfo {

@@ -93,6 +93,7 @@ requires ` + envDashboardToken + ` (bearer) or ` + envDashboardUser + `/` + envD
 			if err != nil {
 				return err
 			}
+			defer r.close()
 			srv, err := server.New(server.Options{
 				Store: st, Tenants: r.ids(), Scan: r.scan, Interval: interval,
 				Metrics: promhttp.HandlerFor(r.registry, promhttp.HandlerOpts{}),
@@ -187,8 +188,10 @@ type runner struct {
 	ops       *metrics.Ops
 	registry  *prometheus.Registry
 	notifier  *notify.Notifier
-	// Log Analytics streams, when configured.
+	// Log Analytics streams, when configured; with --demo and none
+	// configured, demoLA is the demo's own ingestion endpoint they use.
 	findingsLA, credentialsLA *loganalytics.Client
+	demoLA                    *scan.DemoIngestion
 
 	mu          sync.Mutex
 	notifyFails map[string]string // channel -> last error
@@ -222,33 +225,68 @@ func newRunner(e *env, cfg *config.Config, st *store.Store, tenants []config.Ten
 			r.ops.InitChannel(c.Name)
 		}
 	}
-	if la := cfg.LogAnalytics; la != nil {
-		cred, err := azure.NewCredential(azure.AuthOptions{})
-		if err != nil {
-			return nil, usageError{fmt.Errorf("logAnalytics credential: %w", err)}
-		}
-		client := func(stream string) (*loganalytics.Client, error) {
-			c, err := loganalytics.New(cred, loganalytics.Options{Endpoint: la.Endpoint, RuleID: la.RuleID, Stream: stream, Logger: e.logger})
-			if err != nil {
-				return nil, usageError{fmt.Errorf("logAnalytics: %w", err)}
-			}
-			return c, nil
-		}
-		if r.findingsLA, err = client(orDefault(la.FindingsStream, loganalytics.FindingsStream)); err != nil {
-			return nil, err
-		}
-		if r.credentialsLA, err = client(orDefault(la.CredentialsStream, loganalytics.CredentialsStream)); err != nil {
-			return nil, err
-		}
+	if err := r.initLogAnalytics(); err != nil {
+		r.close()
+		return nil, err
 	}
 	return r, nil
+}
+
+// initLogAnalytics makes the clients of the configured Log Analytics
+// streams. The demo without a logAnalytics section sends to an ingestion
+// emulator of its own, so the upload path runs as it would against Azure;
+// a configured one always wins.
+func (r *runner) initLogAnalytics() error {
+	la := r.cfg.LogAnalytics
+	var cred azcore.TokenCredential
+	var hc *http.Client
+	if la == nil && r.demo {
+		d, err := scan.StartDemoIngestion(scan.ReadOptions{Logger: r.e.logger, Now: r.e.now}, loganalytics.FindingsStream, loganalytics.CredentialsStream)
+		if err != nil {
+			return err
+		}
+		r.demoLA = d
+		la, cred, hc = &config.LogAnalytics{Endpoint: d.Endpoint, RuleID: d.RuleID}, d.Credential, d.HTTPClient
+		r.e.logger.Info("demo: findings and inventory go to the demo's Logs Ingestion endpoint", "endpoint", d.Endpoint, "rule", d.RuleID)
+	}
+	if la == nil {
+		return nil
+	}
+	if cred == nil {
+		var err error
+		if cred, err = azure.NewCredential(azure.AuthOptions{}); err != nil {
+			return usageError{fmt.Errorf("logAnalytics credential: %w", err)}
+		}
+	}
+	client := func(stream string) (*loganalytics.Client, error) {
+		c, err := loganalytics.New(cred, loganalytics.Options{Endpoint: la.Endpoint, RuleID: la.RuleID, Stream: stream, HTTPClient: hc, Logger: r.e.logger})
+		if err != nil {
+			return nil, usageError{fmt.Errorf("logAnalytics: %w", err)}
+		}
+		return c, nil
+	}
+	var err error
+	if r.findingsLA, err = client(orDefault(la.FindingsStream, loganalytics.FindingsStream)); err != nil {
+		return err
+	}
+	if r.credentialsLA, err = client(orDefault(la.CredentialsStream, loganalytics.CredentialsStream)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// close stops what the runner started (the demo's ingestion endpoint).
+func (r *runner) close() {
+	if r.demoLA != nil {
+		r.demoLA.Close()
+	}
 }
 
 func (r *runner) ids() []string { return r.order }
 
 // source signs in to one tenant as its configuration says.
 func (r *runner) source(t config.Tenant) (scan.Source, error) {
-	ro := scan.ReadOptions{Logger: r.e.logger, Now: r.e.now, Vaults: r.cfg.KeyVaults}
+	ro := scan.ReadOptions{Logger: r.e.logger, Now: r.e.now, Vaults: r.cfg.PolicyFor(t.ID).KeyVaults}
 	if r.demo {
 		return scan.Demo(ro), nil
 	}
@@ -299,7 +337,9 @@ func (r *runner) scan(ctx context.Context, tenantID string) error {
 		return err
 	}
 	started := time.Now()
-	res, err := scan.Run(ctx, src, scan.Options{Config: &r.cfg.Config, Store: r.st, Activity: true, Now: r.e.now, Logger: r.e.logger})
+	// Each tenant is judged by its own policy: the top-level one with its
+	// overrides.
+	res, err := scan.Run(ctx, src, scan.Options{Config: r.cfg.PolicyFor(tenantID), Store: r.st, Activity: true, Now: r.e.now, Logger: r.e.logger})
 	if err != nil {
 		r.ops.ScanDone(tenantID, metrics.ScanFailure)
 		return err

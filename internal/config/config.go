@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/credwatch/credwatch/internal/notify"
 	"github.com/credwatch/credwatch/internal/policy"
@@ -13,8 +14,9 @@ import (
 // Config is a credwatch configuration file.
 type Config struct {
 	policy.Config `yaml:",inline"`
-	// Tenants are the tenants serve mode scans; scan takes one from
-	// --tenant instead.
+	// Tenants are the tenants serve mode scans, each judged by PolicyFor
+	// its id; scan takes one from --tenant instead, with the overrides of
+	// its entry here if it has one.
 	Tenants []Tenant `yaml:"tenants,omitempty"`
 	// Notifications configure channels, routes and reminders.
 	Notifications *notify.Config `yaml:"notifications,omitempty"`
@@ -41,6 +43,14 @@ type Tenant struct {
 	ClientSecretFile       string `yaml:"clientSecretFile,omitempty"`
 	CertificateFile        string `yaml:"certificateFile,omitempty"`
 	CertificatePasswordEnv string `yaml:"certificatePasswordEnv,omitempty"`
+	// Policy overrides the top-level policy for this tenant; its keys are
+	// the top-level policy's. Scalars written replace, mappings merge key
+	// by key, lists append unless tagged !replace (policy.Override).
+	Policy policy.Override `yaml:"policy,omitempty"`
+
+	// effective is the top-level policy with Policy merged in, made when
+	// the file is parsed; nil without overrides.
+	effective *policy.Config
 }
 
 // LogAnalytics names a data collection rule and its endpoint.
@@ -70,7 +80,8 @@ func Load(path string) (*Config, error) {
 func Parse(data []byte, name string) (*Config, error) {
 	cfg := Default()
 	cfg.Notifications = notify.DefaultConfig()
-	if err := policy.DecodeFile(data, name, cfg, cfg.problems); err != nil {
+	check := func() []*policy.ConfigError { return append(cfg.problems(), cfg.mergeTenantPolicies()...) }
+	if err := policy.DecodeFile(data, name, cfg, check); err != nil {
 		return nil, err
 	}
 	if len(cfg.Notifications.Channels) == 0 && !cfg.Notifications.OwnerEmail.Enabled {
@@ -79,11 +90,41 @@ func Parse(data []byte, name string) (*Config, error) {
 	return cfg, nil
 }
 
+// PolicyFor is the policy tenantID is judged by: the top-level policy with
+// the tenant's overrides merged in when the tenant is listed with some
+// (ids compare ignoring letter case), the top-level policy otherwise. The
+// merge is made when the file is parsed. The result is shared: callers
+// must not change it.
+func (c *Config) PolicyFor(tenantID string) *policy.Config {
+	for _, t := range c.Tenants {
+		if t.effective != nil && strings.EqualFold(t.ID, tenantID) {
+			return t.effective
+		}
+	}
+	return &c.Config
+}
+
+// mergeTenantPolicies merges each tenant's overrides over the top-level
+// policy, and returns the problems of the results.
+func (c *Config) mergeTenantPolicies() []*policy.ConfigError {
+	var errs []*policy.ConfigError
+	for i := range c.Tenants {
+		t := &c.Tenants[i]
+		if t.Policy.IsZero() {
+			continue
+		}
+		merged, problems := c.Config.Merge(t.Policy, fmt.Sprintf("tenants[%d].policy", i))
+		t.effective = merged
+		errs = append(errs, problems...)
+	}
+	return errs
+}
+
 var tenantID = regexp.MustCompile(`^[0-9a-zA-Z.-]+$`)
 
 func (c *Config) problems() []*policy.ConfigError {
 	errs := c.Config.Problems()
-	seen := map[string]int{}
+	seen := map[string]int{} // lower-case id -> index
 	for i, t := range c.Tenants {
 		p := fmt.Sprintf("tenants[%d]", i)
 		switch {
@@ -92,10 +133,11 @@ func (c *Config) problems() []*policy.ConfigError {
 		case !tenantID.MatchString(t.ID):
 			errs = append(errs, &policy.ConfigError{Path: p + ".id", Msg: fmt.Sprintf("%q is not a tenant id", t.ID)})
 		}
-		if j, dup := seen[t.ID]; dup && t.ID != "" {
+		if j, dup := seen[strings.ToLower(t.ID)]; dup && t.ID != "" {
 			errs = append(errs, &policy.ConfigError{Path: p + ".id", Msg: fmt.Sprintf("duplicate of tenants[%d]", j)})
+		} else {
+			seen[strings.ToLower(t.ID)] = i
 		}
-		seen[t.ID] = i
 		switch t.Cloud {
 		case "", "public", "usgov", "china":
 		default:

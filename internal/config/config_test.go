@@ -1,9 +1,7 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -61,30 +59,5 @@ func TestInvalidServeConfigReportsEveryProblem(t *testing.T) {
 	}
 	if strings.Contains(msg, "example.webhook.office.com/abc") {
 		t.Error("the error echoes the inline webhook URL")
-	}
-}
-
-// Every YAML example in the configuration reference loads, serve mode's
-// sections included.
-func TestConfigurationDocExamplesLoad(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(data), -1)
-	if len(blocks) < 2 {
-		t.Fatalf("configuration.md has %d yaml examples, want the policy and the serve ones", len(blocks))
-	}
-	for i, b := range blocks {
-		if _, err := Parse([]byte(b[1]), "configuration.md example"); err != nil {
-			t.Errorf("example %d does not load: %v\n%s", i+1, err, b[1])
-		}
-	}
-	ex, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "serve-demo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Parse(ex, "serve-demo.yaml"); err != nil {
-		t.Errorf("docs/examples/serve-demo.yaml: %v", err)
 	}
 }

@@ -379,8 +379,10 @@ func DecodeFile(data []byte, name string, v any, check func() []*ConfigError) er
 		if coveredBy(e.Path, errs) {
 			continue
 		}
-		e.File = name
-		e.Line = lines.lookup(e.Path)
+		if e.File == "" { // not located already, as a merged Override's are
+			e.File = name
+			e.Line = lines.lookup(e.Path)
+		}
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {

@@ -149,6 +149,11 @@ type decoder struct {
 	file  string
 	lines lineIndex
 	errs  []*ConfigError
+	// merge decodes an Override: lists append to what v holds unless
+	// tagged !replace. alias maps the path of each item so appended, as
+	// validation sees it, to the path written in the override.
+	merge bool
+	alias map[string]string
 }
 
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
@@ -173,16 +178,28 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.lines[path] = n.Line
 	}
 	null := n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+	if n.Tag == replaceTag && (!d.merge || n.Kind != yaml.SequenceNode) {
+		d.fail(n, path, "%s applies only to a list in a policy override", replaceTag)
+		return
+	}
+	if v.Type() == overrideType {
+		d.keepOverride(n, v, path, null)
+		return
+	}
 
 	if v.Kind() == reflect.Pointer {
 		if null {
 			v.Set(reflect.Zero(v.Type()))
 			return
 		}
-		if v.IsNil() {
-			v.Set(reflect.New(v.Type().Elem()))
+		// Decode into a fresh copy, never through the pointer: an override
+		// is decoded over a shallow copy of its base, which shares it.
+		p := reflect.New(v.Type().Elem())
+		if !v.IsNil() {
+			p.Elem().Set(v.Elem())
 		}
-		d.decode(n, v.Elem(), path)
+		v.Set(p)
+		d.decode(n, p.Elem(), path)
 		return
 	}
 	if reflect.PointerTo(v.Type()).Implements(textUnmarshalerType) {
@@ -219,9 +236,19 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			d.mismatch(n, path, v.Type())
 			return
 		}
-		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		// Always a new slice, so a base an override shares is not written.
+		base := 0
+		if d.merge && n.Tag != replaceTag {
+			base = v.Len()
+		}
+		s := reflect.MakeSlice(v.Type(), base+len(n.Content), base+len(n.Content))
+		reflect.Copy(s, v.Slice(0, base))
 		for i, item := range n.Content {
-			d.decode(item, s.Index(i), path+"["+strconv.Itoa(i)+"]")
+			ip := path + "[" + strconv.Itoa(i) + "]"
+			if base > 0 {
+				d.alias[path+"["+strconv.Itoa(base+i)+"]"] = ip
+			}
+			d.decode(item, s.Index(base+i), ip)
 		}
 		v.Set(s)
 	case reflect.String:

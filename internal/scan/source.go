@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -14,8 +15,10 @@ import (
 	"github.com/credwatch/credwatch/internal/collect"
 	"github.com/credwatch/credwatch/internal/emulator"
 	kvemu "github.com/credwatch/credwatch/internal/emulator/keyvault"
+	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/policy"
 )
 
@@ -165,6 +168,58 @@ func (d *demo) Read(ctx context.Context, w Window) (*inventory.Snapshot, error) 
 		return nil, fmt.Errorf("demo credential: %w", err)
 	}
 	return Live(auth, cred, ro).Read(ctx, w)
+}
+
+// DemoIngestion is the demo's Azure Monitor Logs Ingestion endpoint: the
+// emulator's peer of the service, with a token service of its own that
+// signs in the demo client, which holds Monitoring Metrics Publisher on
+// the demo's data collection rule. Unlike the demo tenant, served only
+// while a scan reads it, it runs until Close, so uploads after each scan
+// go through it.
+type DemoIngestion struct {
+	Endpoint string // the data collection endpoint
+	RuleID   string // the rule's immutable id
+	// Credential signs in the demo client; HTTPClient trusts the peer's
+	// and the token service's CAs. Only these and the URLs differ from
+	// Azure.
+	Credential azcore.TokenCredential
+	HTTPClient *http.Client
+	// Server holds what was received, for tests.
+	Server *logsingestion.Server
+	sts    *emulator.Server
+}
+
+// StartDemoIngestion starts the demo's ingestion endpoint, declaring the
+// streams given.
+func StartDemoIngestion(o ReadOptions, streams ...string) (*DemoIngestion, error) {
+	secret, err := emulator.NewClientSecret()
+	if err != nil {
+		return nil, err
+	}
+	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: tenantgen.DemoTenantID},
+		Clients: []emulator.Client{{ID: DemoClientID, Secret: secret}}, Logger: o.Logger, Now: o.Now})
+	if err != nil {
+		return nil, fmt.Errorf("start demo token service: %w", err)
+	}
+	li, err := logsingestion.Start(logsingestion.Options{TenantID: sts.TenantID(), AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(),
+		Rules: []logsingestion.Rule{logsingestion.DemoRule(DemoClientID, streams...)}, Logger: o.Logger, Now: o.Now})
+	if err != nil {
+		sts.Close()
+		return nil, fmt.Errorf("start demo logs ingestion emulator: %w", err)
+	}
+	d := &DemoIngestion{Endpoint: li.Endpoint(), RuleID: logsingestion.DemoRuleID, HTTPClient: li.Client(sts.CACertPEM()), Server: li, sts: sts}
+	if d.Credential, err = azure.NewClientSecretCredential(azure.AuthOptions{TenantID: sts.TenantID(), AuthorityHost: sts.AuthorityHost(),
+		HTTPClient: d.HTTPClient}, DemoClientID, secret); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("demo credential: %w", err)
+	}
+	return d, nil
+}
+
+// Close stops the endpoint and its token service.
+func (d *DemoIngestion) Close() {
+	d.Server.Close()
+	d.sts.Close()
 }
 
 // Files reads snapshot files of any supported kind, merged.

@@ -17,6 +17,7 @@
 // error naming it; it is never dropped silently.
 //
 // FindingRows and CredentialRows build the rows of the CredwatchFindings_CL
-// and CredwatchCredentials_CL tables that docs/sentinel declares. The
-// loganalyticstest subpackage is a fake ingestion endpoint for tests.
+// and CredwatchCredentials_CL tables that docs/sentinel declares. Tests
+// run against internal/emulator/logsingestion, the emulator's peer of the
+// service.
 package loganalytics

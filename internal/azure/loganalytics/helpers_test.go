@@ -11,20 +11,29 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/credwatch/credwatch/internal/azure/loganalytics/loganalyticstest"
+	"github.com/credwatch/credwatch/internal/emulator"
+	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
+	"github.com/credwatch/credwatch/internal/msgraph"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// testToken stands for a real access token: it must never reach a log or
-// an error.
+// testToken stands for a real access token in tests that never send one:
+// it must never reach a log or an error.
 const testToken = "eyJ0eXAi.test-ingestion-token.must-not-leak"
 
 const (
+	testTenant = "7a1c0de5-0000-4000-8000-00000000la01"
 	testRule   = "dcr-000a00a000a00000a000000aa000a0aa"
-	testStream = FindingsStream
+	// testStream takes seqRows: TimeGenerated, Seq and Payload.
+	testStream  = "Custom-SeqRows"
+	testSecret  = "test-client-secret-not-a-real-one"
+	publisherID = "c11e0000-0000-4000-8000-0000000000c1" // Monitoring Metrics Publisher on testRule
+	outsiderID  = "c11e0000-0000-4000-8000-0000000000c2" // no role on it
 )
 
 // staticCred hands out testToken and records the scopes asked for.
@@ -40,33 +49,119 @@ func (c *staticCred) GetToken(_ context.Context, o policy.TokenRequestOptions) (
 	return azcore.AccessToken{Token: testToken, ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
-// fixture is a client wired to a fake ingestion endpoint, with recorded
-// waits and a debug log.
+// recordingCred is a real credential from the emulator's token service
+// that records the scopes asked for and the tokens handed out, so tests
+// can look for them where they must not be.
+type recordingCred struct {
+	next   azcore.TokenCredential
+	mu     sync.Mutex
+	scopes [][]string
+	tokens []string
+}
+
+func (c *recordingCred) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tok, err := c.next.GetToken(ctx, o)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scopes = append(c.scopes, o.Scopes)
+	if err == nil {
+		c.tokens = append(c.tokens, tok.Token)
+	}
+	return tok, err
+}
+
+func (c *recordingCred) issued() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.tokens...)
+}
+
+// clock is the ingestion peer's time; the fixture's Sleep moves it, so a
+// Retry-After the client waits out has passed for the peer too.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fixture is a client wired to the emulator's Logs Ingestion peer, signed
+// in through the emulator's token service: only the endpoint and the
+// trusted CA differ from Azure. Waits are recorded and the debug log kept.
 type fixture struct {
-	srv  *loganalyticstest.Server
-	cred *staticCred
-	c    *Client
-	logs *lockedBuffer
-	mu   sync.Mutex
+	sts   *emulator.Server
+	peer  *logsingestion.Server
+	cred  *recordingCred
+	c     *Client
+	logs  *lockedBuffer
+	clock *clock
+	mu    sync.Mutex
 	// sleeps are the waits the client asked for.
 	sleeps []time.Duration
 }
 
+// setup chooses who signs in and how the peer is configured.
+type setup struct {
+	clientID string                         // default publisherID
+	peer     func(o *logsingestion.Options) // tweaks the peer
+}
+
 func newFixture(t *testing.T, tweak func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{srv: loganalyticstest.NewServer(), cred: &staticCred{}, logs: &lockedBuffer{}}
-	t.Cleanup(f.srv.Close)
-	f.srv.RequireToken(testToken)
+	return newFixtureWith(t, setup{}, tweak)
+}
+
+func newFixtureWith(t *testing.T, su setup, tweak func(*Options)) *fixture {
+	t.Helper()
+	if su.clientID == "" {
+		su.clientID = publisherID
+	}
+	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: testTenant},
+		Clients: []emulator.Client{{ID: publisherID, Secret: testSecret}, {ID: outsiderID, Secret: testSecret}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sts.Close() })
+	f := &fixture{sts: sts, logs: &lockedBuffer{}, clock: &clock{t: time.Now()}}
+	po := logsingestion.Options{TenantID: testTenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(),
+		Rules: []logsingestion.Rule{peerRule(t)}, Now: f.clock.now}
+	if su.peer != nil {
+		su.peer(&po)
+	}
+	if f.peer, err = logsingestion.Start(po); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.peer.Close() })
+	hc := f.peer.Client(sts.CACertPEM())
+	cred, err := azidentity.NewClientSecretCredential(testTenant, su.clientID, testSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: sts.AuthorityHost()}, Transport: hc},
+		DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cred = &recordingCred{next: cred}
 	o := Options{
-		Endpoint:   f.srv.URL,
+		Endpoint:   f.peer.Endpoint(),
 		RuleID:     testRule,
 		Stream:     testStream,
-		HTTPClient: f.srv.Client(),
+		HTTPClient: hc,
 		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			f.mu.Lock()
 			f.sleeps = append(f.sleeps, d)
 			f.mu.Unlock()
+			f.clock.add(d)
 			return ctx.Err()
 		},
 	}
@@ -80,6 +175,30 @@ func newFixture(t *testing.T, tweak func(*Options)) *fixture {
 	f.c = c
 	return f
 }
+
+// peerRule is the data collection rule the peer serves: the two streams
+// docs/sentinel/credwatch-dcr.json declares, with its columns, so a row
+// credwatch emits that the template lacks is refused; and testStream.
+func peerRule(t *testing.T) logsingestion.Rule {
+	t.Helper()
+	tpl := readTemplate(t)
+	r := logsingestion.Rule{ImmutableID: testRule,
+		RoleAssignments: []logsingestion.RoleAssignment{{Principal: publisherID, Role: logsingestion.PublisherRole}},
+		Streams: []logsingestion.Stream{{Name: testStream, Columns: []logsingestion.Column{
+			{Name: "TimeGenerated", Type: "datetime"}, {Name: "Seq", Type: "int"}, {Name: "Payload", Type: "string"}}}}}
+	for _, s := range []struct{ table, stream string }{{FindingsTable, FindingsStream}, {CredentialsTable, CredentialsStream}} {
+		_, cols := declared(t, tpl, s.table, s.stream)
+		st := logsingestion.Stream{Name: s.stream}
+		for _, c := range cols {
+			st.Columns = append(st.Columns, logsingestion.Column{Name: c.name, Type: c.kqlType})
+		}
+		r.Streams = append(r.Streams, st)
+	}
+	return r
+}
+
+// received are the rows the peer kept for the client's stream.
+func (f *fixture) received() []map[string]any { return f.peer.Rows(testRule, f.c.opt.Stream) }
 
 func (f *fixture) waits() []time.Duration {
 	f.mu.Lock()
