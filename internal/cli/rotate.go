@@ -36,10 +36,12 @@ const DemoRotatorID = "c7ed0a7c-0000-4000-8000-00000000a0a7"
 func newRotateCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rotate",
-		Short: "Replace due client secrets, storing the new ones in Azure Key Vault",
-		Long: `rotate replaces client secrets before they expire: it adds a new secret to the
-application, stores it in Key Vault as a new version of the configured secret,
-waits until the consumers use it, and removes the old one. See docs/rotation.md.`,
+		Short: "Replace due client secrets and certificates, keeping the new ones in Azure Key Vault",
+		Long: `rotate replaces client secrets and certificates before they expire. For a
+secret it adds a new one to the application and stores it in Key Vault as a new
+version of the configured secret; for a certificate Key Vault issues the new
+one and its public key is added to the application. Then it waits until the
+consumers use the new credential, and removes the old one. See docs/rotation.md.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -75,15 +77,22 @@ func (f *rotateFlags) check() error {
 // config loads the configuration; for the demo without one, it names the
 // demo's vaults.
 func (f *rotateFlags) config() (*policy.Config, error) {
-	cfg, err := loadConfig(f.configPath)
+	cfg, err := loadConfigFor(f.configPath, scannedTenant(&f.src))
 	if err != nil {
 		return nil, err
 	}
 	if f.src.demo && f.configPath == "" {
 		cfg.KeyVaults = []policy.KeyVault{{Name: kvemu.DemoAppsVault}, {Name: kvemu.DemoLegacyVault}}
+		cfg.Rotation.Targets = demoTargets
 	}
 	return cfg, nil
 }
+
+// demoTargets are the demo's rotation targets: old-sharepoint-connector's
+// expired certificate, which has no vault copy, gets its successor in the
+// demo's apps vault (added with PATCH, as no current certificate can sign
+// a proof of possession).
+var demoTargets = []policy.RotationTarget{{App: "old-sharepoint-connector", Vault: kvemu.DemoAppsVault, Secret: "old-sharepoint-connector"}}
 
 func (f *rotateFlags) selected(steps []rotate.Step) []rotate.Step {
 	if f.app != "" {
@@ -202,21 +211,32 @@ func shortID(id string) string {
 	return id
 }
 
+// envCertificatePassword holds the password of --certificate-file, when
+// it is a PKCS#12 file that has one.
+const envCertificatePassword = "CREDWATCH_CERTIFICATE_PASSWORD"
+
 func newRotateApplyCmd(e *env) *cobra.Command {
 	var f rotateFlags
 	var sf storeFlags
 	var unconfirmed, takeover bool
+	var certFile string
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Rotate due credentials: add, store in Key Vault, wait for consumers, remove the old",
 		Long: `apply carries out the plan one credential at a time, recording every step in
 the store so that an interrupted run resumes where it stopped. It never prints,
-logs or stores a secret: the new secret goes from Microsoft Graph's answer
-straight to Key Vault. A rotation whose consumers have not moved yet waits;
-run apply again later (serve mode or a scheduled job) to finish it.`,
+logs or stores a secret or private key: the new secret goes from Microsoft
+Graph's answer straight to Key Vault, and a new certificate is made in Key
+Vault, whose key stays there. A rotation whose consumers have not moved yet
+waits; run apply again later (serve mode or a scheduled job) to finish it.
+
+A certificate is issued by Key Vault (self-signed, RSA 2048) unless
+--certificate-file gives one to import (PEM with its key, or PKCS#12 with the
+password in ` + envCertificatePassword + `), for the one app chosen with --app.`,
 		Example: `  credwatch rotate apply --demo --all-due --remove-unconfirmed
   credwatch rotate apply --tenant 72f9... --config credwatch.yaml --all-due
-  credwatch rotate apply --tenant 72f9... --config credwatch.yaml --app 1b2c... --remove-unconfirmed`,
+  credwatch rotate apply --tenant 72f9... --config credwatch.yaml --app 1b2c... --remove-unconfirmed
+  credwatch rotate apply --tenant 72f9... --config credwatch.yaml --app 1b2c... --certificate-file app-2027.pfx`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.check(); err != nil {
@@ -224,6 +244,17 @@ run apply again later (serve mode or a scheduled job) to finish it.`,
 			}
 			if len(f.src.snapshots) > 0 {
 				return usagef("apply changes a tenant: use --tenant ID or --demo, not --snapshot")
+			}
+			if certFile != "" && f.app == "" {
+				return usagef("--certificate-file rotates one app's certificate: choose it with --app")
+			}
+			var imp *keyvault.CertificateImport
+			if certFile != "" {
+				data, err := os.ReadFile(certFile)
+				if err != nil {
+					return usagef("--certificate-file: %v", err)
+				}
+				imp = &keyvault.CertificateImport{Data: data, Password: os.Getenv(envCertificatePassword)}
 			}
 			cfg, err := f.config()
 			if err != nil {
@@ -249,7 +280,7 @@ run apply again later (serve mode or a scheduled job) to finish it.`,
 			steps := f.selected(rotate.Plan(t, cfg, e.now()))
 			outcomes, err := rotate.Apply(ctx, steps, rotate.Options{Store: st, Directory: w.dir, Vault: w.vault, Usage: w.usage,
 				TenantID: t.ID, App: f.app, Grace: time.Duration(cfg.Rotation.GraceDays) * 24 * time.Hour, RemoveUnconfirmed: unconfirmed,
-				ContentType: cfg.Rotation.ContentType, Takeover: takeover, Now: e.now, Logger: e.logger})
+				ContentType: cfg.Rotation.ContentType, Takeover: takeover, Import: imp, Now: e.now, Logger: e.logger})
 			writeOutcomes(e.stdout, outcomes)
 			return err
 		},
@@ -258,6 +289,7 @@ run apply again later (serve mode or a scheduled job) to finish it.`,
 	sf.register(cmd.Flags(), false)
 	cmd.Flags().BoolVar(&unconfirmed, "remove-unconfirmed", false, "remove an old credential once the grace period has passed even when sign-ins do not show its consumers moved")
 	cmd.Flags().BoolVar(&takeover, "takeover", false, "take over rotations another run holds (only when that run is known to be dead)")
+	cmd.Flags().StringVar(&certFile, "certificate-file", "", "import this certificate `FILE` (PEM with its key, or PKCS#12) as the new certificate of the --app")
 	return cmd
 }
 

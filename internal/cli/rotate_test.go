@@ -3,13 +3,21 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 )
 
 // runRotate runs the rotate command under the root (which does not
@@ -41,6 +49,7 @@ func TestRotatePlanOnTheDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	for _, want := range []string{"payroll-export", "kv-contoso-apps/payroll-export (vault tag)", "hr-onboarding-bot",
+		"kv-contoso-apps/old-sharepoint-connector (config)", "6 due, 2 can be applied",
 		"bot secret (old) rotated by credwatch 2026-11-26", "skipped: no vault target", "Nothing was changed."} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("plan lacks %q:\n%s", want, r.stdout)
@@ -57,21 +66,29 @@ func TestRotatePlanOnTheDemo(t *testing.T) {
 
 func TestRotateApplyOnTheDemo(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "credwatch.yaml")
-	if err := os.WriteFile(cfg, []byte("keyVaults:\n  - name: kv-contoso-apps\n  - name: kv-legacy-shared\nrotation:\n  graceDays: 0\n"), 0o600); err != nil {
+	yaml := "keyVaults:\n  - name: kv-contoso-apps\n  - name: kv-legacy-shared\nrotation:\n  graceDays: 0\n  targets:\n" +
+		"    - app: old-sharepoint-connector\n      vault: kv-contoso-apps\n      secret: sharepoint-cert\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r := runRotate(t, "rotate", "apply", "--demo", "--config", cfg, "--all-due", "--remove-unconfirmed")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
 	}
-	var payroll string
+	rows := map[string]string{}
 	for _, l := range strings.Split(r.stdout, "\n") {
-		if strings.HasPrefix(l, "payroll-export ") {
-			payroll = l
+		if name, _, ok := strings.Cut(l, " "); ok {
+			rows[name] = l
 		}
 	}
-	if !strings.Contains(payroll, " done ") || !strings.Contains(payroll, "rotated: the old credential is removed") ||
-		!strings.Contains(r.stdout, "skipped: no vault target") {
+	// A secret (tagged vault copy) and a certificate (configured target,
+	// added with PATCH as the app has no current certificate) are done.
+	for _, app := range []string{"payroll-export", "old-sharepoint-connector"} {
+		if !strings.Contains(rows[app], " done ") || !strings.Contains(rows[app], "rotated: the old credential is removed") {
+			t.Errorf("%s: %q", app, rows[app])
+		}
+	}
+	if !strings.Contains(r.stdout, "skipped: no vault target") || !strings.Contains(rows["invoice-ocr"], "without its private key") {
 		t.Errorf("apply output:\n%s", r.stdout)
 	}
 }
@@ -85,10 +102,64 @@ func TestRotateUsageErrors(t *testing.T) {
 		{[]string{"rotate", "plan", "--demo", "--all-due", "--app", "x"}, "exclude each other"},
 		{[]string{"rotate", "apply", "--snapshot", "x.json", "--all-due"}, "not --snapshot"},
 		{[]string{"rotate", "plan", "--demo", "--all-due", "--format", "csv"}, `--format "csv"`},
+		{[]string{"rotate", "apply", "--demo", "--all-due", "--certificate-file", "new.pem"}, "choose it with --app"},
+		{[]string{"rotate", "apply", "--demo", "--app", "x", "--certificate-file", filepath.Join(t.TempDir(), "none.pem")}, "--certificate-file"},
 	} {
 		r := runRotate(t, c.args...)
 		if r.code != ExitUsage || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, r.code, r.stderr, c.want)
 		}
+	}
+}
+
+// TestRotateApplyImportsACertificateFile: --certificate-file puts the
+// given certificate on the app through the vault, and its private key
+// shows nowhere in the output.
+func TestRotateApplyImportsACertificateFile(t *testing.T) {
+	dir := t.TempDir()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2027), Subject: pkix.Name{CommonName: "sharepoint 2027"},
+		NotBefore: demoNow.Add(-time.Hour), NotAfter: demoNow.AddDate(0, 6, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+	file := filepath.Join(dir, "sharepoint.pem")
+	if err := os.WriteFile(file, append(keyPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "credwatch.yaml")
+	if err := os.WriteFile(cfg, []byte("keyVaults:\n  - name: kv-contoso-apps\nrotation:\n  graceDays: 0\n  targets:\n"+
+		"    - app: old-sharepoint-connector\n      vault: kv-contoso-apps\n      secret: sharepoint-cert\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var appID string
+	for _, a := range tenantgen.Demo(demoNow).Applications {
+		if a.DisplayName == "old-sharepoint-connector" {
+			appID = a.AppID
+		}
+	}
+	// The file is what the vault gets: a certificate without its key is
+	// refused.
+	certOnly := filepath.Join(dir, "cert-only.pem")
+	if err := os.WriteFile(certOnly, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runRotate(t, "rotate", "apply", "--demo", "--config", cfg, "--app", appID, "--certificate-file", certOnly)
+	if r.code != ExitError || !strings.Contains(r.stderr, "did not make the new certificate sharepoint-cert") || !strings.Contains(r.stderr, "nothing was added") {
+		t.Fatalf("importing a certificate without its key: exit %d: %s", r.code, r.stderr)
+	}
+	r = runRotate(t, "rotate", "apply", "--demo", "--config", cfg, "--app", appID, "--certificate-file", file, "--remove-unconfirmed")
+	if r.code != 0 || !strings.Contains(r.stdout, "old-sharepoint-connector") || !strings.Contains(r.stdout, " done ") {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	line := strings.Split(string(keyPEM), "\n")[2]
+	if strings.Contains(r.stdout+r.stderr, line) {
+		t.Error("the output shows the private key")
 	}
 }

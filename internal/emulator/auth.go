@@ -31,11 +31,16 @@ func rolesFor(kind string) []string {
 	switch kind {
 	case kindBatch:
 		return nil
+	case kindAddKey, kindRemoveKey:
+		// An application needs no permission to roll its own keys (the
+		// proof of possession is its credential); mutate lets other
+		// callers through only with a write role.
+		return nil
 	case kindAudits, kindSignIns, kindCredUsage:
 		return auditRoles
 	case kindTenantPolicy, kindAppPolicies, kindObjectPolicies:
 		return policyRoles
-	case kindAddPassword, kindRemovePassword, kindAddOwner, kindRemoveOwner:
+	case kindAddPassword, kindRemovePassword, kindAddOwner, kindRemoveOwner, kindUpdateApp, kindUpdateSP:
 		return writeRoles
 	}
 	return graphReadRoles

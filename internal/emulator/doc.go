@@ -54,7 +54,8 @@
 // role assignments as a change to the object.
 //
 // Tests change the tenant between two scans through the API, as an
-// administrator or attacker would: addPassword and removePassword on
+// administrator or attacker would: addPassword, removePassword, addKey and
+// removeKey (with a proof of possession) and keyCredentials updates on
 // applications and service principals, and owners/$ref additions and
 // removals, each writing the audit records Entra writes. Start works on
 // its own copy of Options.Directory; Server.Directory returns a copy of the

@@ -57,6 +57,22 @@ func (t target) passwords() *[]msgraph.PasswordCredential {
 	return &t.sp.PasswordCredentials
 }
 
+func (t target) keys() *[]msgraph.KeyCredential {
+	if t.app != nil {
+		return &t.app.KeyCredentials
+	}
+	return &t.sp.KeyCredentials
+}
+
+// isCaller reports whether the caller is the target itself: the
+// application whose client it is, or its service principal.
+func (t target) isCaller(c *caller) bool {
+	if t.app != nil {
+		return c.appID != "" && strings.EqualFold(t.app.AppID, c.appID)
+	}
+	return c.oid != "" && strings.EqualFold(t.sp.ID, c.oid)
+}
+
 func (t target) keyEntries() []string {
 	if t.app != nil {
 		return tenantgen.KeyEntries(t.app.PasswordCredentials, t.app.KeyCredentials)
@@ -76,7 +92,10 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, rt route, c *cal
 		return gerr
 	}
 	t := target{app: a, sp: p}
-	if !c.has(roleWriteAll) && !(c.has(roleWriteOwned) && slices.ContainsFunc(*t.owners(), func(o msgraph.DirectoryObject) bool {
+	// addKey and removeKey also let an application roll its own keys
+	// without any permission: the proof of possession vouches for it.
+	self := (rt.kind == kindAddKey || rt.kind == kindRemoveKey) && t.isCaller(c)
+	if !self && !c.has(roleWriteAll) && !(c.has(roleWriteOwned) && slices.ContainsFunc(*t.owners(), func(o msgraph.DirectoryObject) bool {
 		return strings.EqualFold(o.ID, c.oid)
 	})) {
 		return forbidden()
@@ -89,6 +108,12 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, rt route, c *cal
 		gerr = s.addPassword(w, r, t, body, by, ua)
 	case kindRemovePassword:
 		gerr = s.removePassword(w, t, body, by, ua)
+	case kindAddKey:
+		gerr, prop = s.addKey(w, r, t, body, by, ua), "keyCredentials"
+	case kindRemoveKey:
+		gerr, prop = s.removeKey(w, t, body, by, ua), "keyCredentials"
+	case kindUpdateApp, kindUpdateSP:
+		gerr, prop = s.update(w, t, body, by, ua), "keyCredentials"
 	case kindAddOwner:
 		gerr, prop = s.addOwner(w, t, body, by, ua), "owners"
 	default:

@@ -33,10 +33,12 @@ func canonicalSet(seg string) string {
 // methodOf is the HTTP method each kind answers.
 func methodOf(kind string) string {
 	switch kind {
-	case kindBatch, kindAddPassword, kindRemovePassword, kindAddOwner:
+	case kindBatch, kindAddPassword, kindRemovePassword, kindAddKey, kindRemoveKey, kindAddOwner:
 		return http.MethodPost
 	case kindRemoveOwner:
 		return http.MethodDelete
+	case kindUpdateApp, kindUpdateSP:
+		return http.MethodPatch
 	}
 	return http.MethodGet
 }
@@ -44,7 +46,7 @@ func methodOf(kind string) string {
 // isWrite reports kinds that change the directory.
 func isWrite(kind string) bool {
 	switch kind {
-	case kindAddPassword, kindRemovePassword, kindAddOwner, kindRemoveOwner:
+	case kindAddPassword, kindRemovePassword, kindAddKey, kindRemoveKey, kindAddOwner, kindRemoveOwner, kindUpdateApp, kindUpdateSP:
 		return true
 	}
 	return false
@@ -88,6 +90,9 @@ func parseRoute(r *http.Request) route {
 	}
 	if len(segs) == 0 {
 		rt.kind = map[string]string{"applications": kindGetApp, "servicePrincipals": kindGetSP}[rt.set]
+		if r.Method == http.MethodPatch {
+			rt.kind = map[string]string{"applications": kindUpdateApp, "servicePrincipals": kindUpdateSP}[rt.set]
+		}
 		return rt
 	}
 	return parseObjectPath(rt, segs)
@@ -98,9 +103,11 @@ func parseRoute(r *http.Request) route {
 func parseObjectPath(rt route, segs []string) route {
 	navs := map[string]map[string]string{
 		"applications": {"owners": kindOwners, "federatedidentitycredentials": kindFICs,
-			"appmanagementpolicies": kindObjectPolicies, "addpassword": kindAddPassword, "removepassword": kindRemovePassword},
+			"appmanagementpolicies": kindObjectPolicies, "addpassword": kindAddPassword, "removepassword": kindRemovePassword,
+			"addkey": kindAddKey, "removekey": kindRemoveKey},
 		"servicePrincipals": {"owners": kindOwners, "approleassignments": kindAssignments,
-			"appmanagementpolicies": kindObjectPolicies, "addpassword": kindAddPassword, "removepassword": kindRemovePassword},
+			"appmanagementpolicies": kindObjectPolicies, "addpassword": kindAddPassword, "removepassword": kindRemovePassword,
+			"addkey": kindAddKey, "removekey": kindRemoveKey},
 	}[rt.set]
 	kind, ok := navs[strings.ToLower(segs[0])]
 	if !ok {

@@ -33,7 +33,7 @@ type Stats struct {
 	SignIns                    int // GET auditLogs/signIns
 	CredentialSignInActivities int // GET reports/appCredentialSignInActivities
 	Policies                   int // GET of any app management policy path
-	Mutations                  int // addPassword, removePassword, owner $ref add and removal
+	Mutations                  int // addPassword, removePassword, addKey, removeKey, PATCH, owner $ref add and removal
 	// ReportsThrottled counts 429s from the reports limit (Options.ReportsLimit),
 	// not from injected faults.
 	ReportsThrottled int
@@ -150,7 +150,8 @@ func (c *statsCounter) kind(k string) {
 			s.CredentialSignInActivities++
 		case kindTenantPolicy, kindAppPolicies, kindObjectPolicies:
 			s.Policies++
-		case kindAddPassword, kindRemovePassword, kindAddOwner, kindRemoveOwner:
+		case kindAddPassword, kindRemovePassword, kindAddKey, kindRemoveKey, kindUpdateApp, kindUpdateSP,
+			kindAddOwner, kindRemoveOwner:
 			s.Mutations++
 		}
 	})

@@ -34,6 +34,17 @@ type Options struct {
 	// Vault returns the store of the vault a step names (its keyVaults
 	// name).
 	Vault func(name string) (SecretStore, error)
+	// Certificates returns the certificate store of the vault a step
+	// names; nil uses what Vault returns, which must then be one too
+	// (*keyvault.VaultClient is).
+	Certificates func(name string) (CertificateStore, error)
+	// Import, when set, is a certificate with its private key that the
+	// one certificate rotation this run starts imports into the vault,
+	// instead of having the vault issue a self-signed one.
+	Import *keyvault.CertificateImport
+	// CertificatePoll is how often to ask Key Vault whether a new
+	// certificate is issued; default 2 s.
+	CertificatePoll time.Duration
 	// Usage reads credential sign-ins; nil means usage is unknown, so
 	// removal needs RemoveUnconfirmed.
 	Usage    Usage
@@ -74,15 +85,21 @@ type Outcome struct {
 
 // VaultWriteError is a rotation stopped because Key Vault did not take
 // the new secret; the new credential was removed again (Removed) or, if
-// that failed too, is left for the next run to remove.
+// that failed too, is left for the next run to remove. For a certificate
+// (Certificate set) the vault comes first, so nothing had been added to
+// the app.
 type VaultWriteError struct {
 	AppName, Vault, Secret string
+	Certificate            bool
 	NewKeyID               string
 	Removed                bool
 	Err                    error
 }
 
 func (e *VaultWriteError) Error() string {
+	if e.Certificate {
+		return fmt.Sprintf("rotate %s: key vault %s did not make the new certificate %s (%v); nothing was added to the app", e.AppName, e.Vault, e.Secret, e.Err)
+	}
 	then := "the new credential " + e.NewKeyID + " was removed again; the app is as it was"
 	if !e.Removed {
 		then = "removing the new credential " + e.NewKeyID + " failed too; the next run removes it"
@@ -125,6 +142,17 @@ func Apply(ctx context.Context, steps []Step, o Options) ([]Outcome, error) {
 	if o.hook == nil {
 		o.hook = func(string) {}
 	}
+	if o.Import != nil {
+		n := 0
+		for _, s := range steps {
+			if s.Skip == "" && s.Kind == inventory.Certificate {
+				n++
+			}
+		}
+		if n > 1 {
+			return nil, fmt.Errorf("apply rotation: a certificate to import rotates one certificate, and %d are due: choose one app", n)
+		}
+	}
 	a := &applier{o: o, log: o.Logger}
 	var out []Outcome
 	active, err := o.Store.Rotations(ctx, store.RotationFilter{TenantID: o.TenantID, ActiveOnly: true})
@@ -148,8 +176,8 @@ func Apply(ctx context.Context, steps []Step, o Options) ([]Outcome, error) {
 			out = append(out, Outcome{AppName: s.AppName, AppID: s.AppID, OldKeyID: s.OldKeyID, Note: "skipped: " + s.Skip})
 			continue
 		}
-		if s.Kind != inventory.Secret {
-			out = append(out, Outcome{AppName: s.AppName, AppID: s.AppID, OldKeyID: s.OldKeyID, Note: "skipped: only secrets are rotated by apply"})
+		if s.Kind != inventory.Secret && s.Kind != inventory.Certificate {
+			out = append(out, Outcome{AppName: s.AppName, AppID: s.AppID, OldKeyID: s.OldKeyID, Note: "skipped: only secrets and certificates are rotated"})
 			continue
 		}
 		if slices.ContainsFunc(active, func(r store.Rotation) bool {
@@ -161,6 +189,11 @@ func Apply(ctx context.Context, steps []Step, o Options) ([]Outcome, error) {
 		r := &store.Rotation{ID: uuid.NewString(), TenantID: o.TenantID, ObjectID: s.ObjectID, AppID: s.AppID, AppName: s.AppName,
 			Kind: string(s.Kind), OldKeyID: strings.ToLower(s.OldKeyID), Vault: s.Vault, SecretName: s.Secret,
 			DisplayName: s.NewDisplayName, EndAt: s.NewEnd, State: store.RotationPending, Attempt: 1, CreatedAt: now}
+		if s.Kind == inventory.Certificate && o.Import != nil {
+			// Recorded from the start, so a resumed run knows to ask for
+			// the file rather than issue a certificate of its own.
+			r.State = RotationImporting
+		}
 		if err := o.Store.CreateRotation(ctx, r); err != nil {
 			if errors.Is(err, store.ErrRotationExists) {
 				out = append(out, Outcome{AppName: s.AppName, AppID: s.AppID, OldKeyID: s.OldKeyID, Note: "skipped: another run started rotating it"})
@@ -213,13 +246,23 @@ func (a *applier) run(ctx context.Context, r *store.Rotation) (Outcome, error) {
 	}
 	for {
 		var err error
+		cert := isCertificate(r)
 		switch r.State {
-		case store.RotationPending:
-			err = a.addAndStore(ctx, r)
-		case store.RotationAdding:
-			err = a.recoverAdding(ctx, r)
-		case store.RotationAdded:
-			err = a.recoverAdded(ctx, r)
+		case store.RotationPending, RotationIssuing, RotationImporting:
+			if cert {
+				err = a.issueCert(ctx, r)
+			} else {
+				err = a.addAndStore(ctx, r)
+			}
+		case store.RotationAdding, store.RotationAdded:
+			switch {
+			case cert:
+				err = a.recoverCertAdding(ctx, r)
+			case r.State == store.RotationAdding:
+				err = a.recoverAdding(ctx, r)
+			default:
+				err = a.recoverAdded(ctx, r)
+			}
 		case store.RotationRollback:
 			err = a.rollback(ctx, r, r.Error)
 		case store.RotationStored:
@@ -228,7 +271,11 @@ func (a *applier) run(ctx context.Context, r *store.Rotation) (Outcome, error) {
 				return outcome(r, wait), a.release(ctx, r)
 			}
 		case store.RotationRemoving:
-			err = a.removeOld(ctx, r)
+			if cert {
+				err = a.removeOldCert(ctx, r)
+			} else {
+				err = a.removeOld(ctx, r)
+			}
 		case store.RotationDone:
 			a.log.Info("rotation done", "rotation", r.ID, "app", r.AppName, "oldKeyId", r.OldKeyID, "newKeyId", r.NewKeyID)
 			return outcome(r, "rotated: the old credential is removed"), a.release(ctx, r)

@@ -90,7 +90,7 @@ func crashChild(point string) int {
 		return fail("store", err)
 	}
 	_, err = Apply(ctx, steps, Options{Store: st, Directory: dir, Vault: func(string) (SecretStore, error) { return vc, nil },
-		Usage: NewGraphUsage(gc), TenantID: fxTenant, RemoveUnconfirmed: true, Owner: "child",
+		Usage: NewGraphUsage(gc), TenantID: fxTenant, RemoveUnconfirmed: true, Owner: "child", CertificatePoll: certPollFor,
 		hook: func(p string) {
 			if p == point {
 				fmt.Println(crashMarker)
@@ -131,63 +131,9 @@ func TestCrashAfterEachStepResumes(t *testing.T) {
 			if len(steps) != 2 {
 				t.Fatalf("plan: %+v", steps)
 			}
-			stepsFile := filepath.Join(f.caDir, "steps.json")
-			b, _ := json.Marshal(steps)
-			cas := []string{filepath.Join(f.caDir, "graph.pem"), filepath.Join(f.caDir, "kv.pem")}
-			for i, pem := range [][]byte{f.emu.CACertPEM(), f.kv.CACertPEM()} {
-				if err := os.WriteFile(cas[i], pem, 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := os.WriteFile(stepsFile, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			st := f.open(t) // migrate before the child starts
-			st.Close()
+			crashAt(t, f, steps, p.name)
 
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), envPoint+"="+p.name, envAuthority+"="+f.emu.AuthorityHost(), envGraph+"="+f.emu.GraphURL(),
-				envVault+"="+f.kv.VaultURL(vaultName), envCAs+"="+cas[0]+string(filepath.ListSeparator)+cas[1], envDSN+"="+f.dsn, envSteps+"="+stepsFile)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			reached := make(chan bool, 1)
-			go func() {
-				sc := bufio.NewScanner(stdout)
-				for sc.Scan() {
-					if sc.Text() == crashMarker {
-						reached <- true
-						return
-					}
-				}
-				reached <- false
-			}()
-			select {
-			case ok := <-reached:
-				if !ok {
-					cmd.Wait()
-					t.Fatalf("child ended before the crash point: %s", stderr.String())
-				}
-			case <-time.After(2 * time.Minute):
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("child never reached the crash point: %s", stderr.String())
-			}
-			if err := cmd.Process.Kill(); err != nil { // SIGKILL: nothing deferred runs
-				t.Fatal(err)
-			}
-			var exitErr *exec.ExitError
-			if err := cmd.Wait(); !errors.As(err, &exitErr) || exitErr.Exited() {
-				t.Fatalf("child was not killed: %v", err)
-			}
-
-			st = f.open(t)
+			st := f.open(t)
 			defer st.Close()
 			crashed, err := st.Rotations(ctx, store.RotationFilter{TenantID: fxTenant, ActiveOnly: true})
 			if err != nil || len(crashed) != 1 {
@@ -225,6 +171,125 @@ func TestCrashAfterEachStepResumes(t *testing.T) {
 				if r.AppID == payrollApp && r.Attempt != p.attempts {
 					t.Errorf("payroll's rotation took %d attempts, want %d", r.Attempt, p.attempts)
 				}
+			}
+		})
+	}
+}
+
+// crashAt runs Apply on steps in a child process and kills it (SIGKILL,
+// so nothing deferred runs) once it reaches point.
+func crashAt(t *testing.T, f *fixture, steps []Step, point string) {
+	t.Helper()
+	stepsFile := filepath.Join(f.caDir, "steps.json")
+	b, _ := json.Marshal(steps)
+	cas := []string{filepath.Join(f.caDir, "graph.pem"), filepath.Join(f.caDir, "kv.pem")}
+	for i, pem := range [][]byte{f.emu.CACertPEM(), f.kv.CACertPEM()} {
+		if err := os.WriteFile(cas[i], pem, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(stepsFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st := f.open(t) // migrate before the child starts
+	st.Close()
+	vault := steps[0].VaultURL
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envPoint+"="+point, envAuthority+"="+f.emu.AuthorityHost(), envGraph+"="+f.emu.GraphURL(),
+		envVault+"="+vault, envCAs+"="+cas[0]+string(filepath.ListSeparator)+cas[1], envDSN+"="+f.dsn, envSteps+"="+stepsFile)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	reached := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == crashMarker {
+				reached <- true
+				return
+			}
+		}
+		reached <- false
+	}()
+	select {
+	case ok := <-reached:
+		if !ok {
+			cmd.Wait()
+			t.Fatalf("child ended before the crash point: %s", stderr.String())
+		}
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("child never reached the crash point: %s", stderr.String())
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	var exitErr *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &exitErr) || exitErr.Exited() {
+		t.Fatalf("child was not killed: %v", err)
+	}
+}
+
+// TestCertificateCrashAfterEachStepResumes kills a certificate rotation
+// at every point of its state machine, with addKey (signer-app) and with
+// PATCH (lapsed-app), and reruns: the app ends with exactly one
+// certificate, the vault's current version, the vault with exactly one
+// new version, and the rerun sends no second add once the child's add
+// had landed.
+func TestCertificateCrashAfterEachStepResumes(t *testing.T) {
+	points := []struct {
+		app, name string
+		adds      int // Graph adds the rerun sends
+	}{
+		{signerApp, "issuing", 1},
+		{signerApp, "issued-unrecorded", 1},
+		{signerApp, "adding", 1},
+		{signerApp, "added-unrecorded", 0},
+		{signerApp, "stored", 0},
+		{signerApp, "removing", 0},
+		{signerApp, "removed-unrecorded", 0},
+		{lapsedApp, "issued-unrecorded", 1},
+		{lapsedApp, "adding", 1},
+		{lapsedApp, "added-unrecorded", 0},
+	}
+	for _, p := range points {
+		name := map[string]string{signerApp: "addKey", lapsedApp: "PATCH"}[p.app] + "/" + p.name
+		t.Run(name, func(t *testing.T) {
+			f := newCertFixture(t, true)
+			ctx := ctxFor(t)
+			steps := Select(Plan(f.tenant(t), f.cfg, f.start), p.app)
+			if len(steps) != 1 || steps[0].Skip != "" {
+				t.Fatalf("plan: %+v", steps)
+			}
+			crashAt(t, f.fixture, steps, p.name)
+
+			st := f.open(t)
+			defer st.Close()
+			tap := &proofTap{next: f.hc.Transport}
+			o := f.options(t, &http.Client{Transport: tap}, nil)
+			o.Store, o.RemoveUnconfirmed, o.Grace, o.Takeover = st, true, 0, true
+			out, err := Apply(ctx, steps, o)
+			if err != nil || len(out) != 1 || out[0].State != store.RotationDone {
+				t.Fatalf("rerun: %+v, %v", out, err)
+			}
+			versions := 2 // the signer's old certificate and the new one
+			if p.app == lapsedApp {
+				versions = 1
+			}
+			f.checkCertRotated(t, steps[0], versions)
+			if _, calls := tap.seen(); calls["addKey"]+calls["PATCH"] != p.adds {
+				t.Errorf("the rerun's Graph writes %v, want %d add(s)", calls, p.adds)
+			}
+			all, _ := st.Rotations(ctx, store.RotationFilter{TenantID: fxTenant})
+			if len(all) != 1 || all[0].Attempt != 1 || all[0].LeaseOwner != "" {
+				t.Errorf("rotations: %+v", all)
 			}
 		})
 	}

@@ -1,5 +1,6 @@
 // Package rotate plans and applies the rotation of application client
-// secrets, storing each new secret in Azure Key Vault.
+// secrets and certificates, keeping each new secret or certificate in
+// Azure Key Vault.
 //
 // Plan is pure: from the inventory, the configuration and a clock it lists
 // the credentials due (within rotation.renewDays of their end), what will
@@ -48,6 +49,43 @@
 //     removed and another one is added. This is why the key id is recorded
 //     before the vault write.
 //   - stopped in stored or removing: the step is simply taken again.
+//
+// Certificates go the other way round: the vault makes the certificate,
+// so its private key never leaves it, and only then does Graph get the
+// public key:
+//
+//		pending ─▶ issuing ─▶ adding ─▶ stored ─▶ removing ─▶ done
+//		  (1) create in Key Vault  (2) addKey or PATCH  (3) wait  (4) removeKey
+//
+//	 1. issuing: Key Vault issues a new version of the certificate (RSA
+//	    2048, self-signed, PEM secret; or, with Options.Import, imports the
+//	    certificate given: state importing), tagged credwatchRotationId.
+//	    Before that, the run makes sure the certificate can then go on the
+//	    app: when the app has a current certificate, addKey needs a proof
+//	    of possession signed by a current certificate's key, so one must be
+//	    a version of the target vault certificate, and a proof is signed
+//	    with it; otherwise the rotation fails (ErrNoProofKey) with nothing
+//	    changed. A vault refusal fails it with a *VaultWriteError; nothing
+//	    was added to the app.
+//	 2. adding: the version is recorded, then its public key is added:
+//	    addKey with a proof (aud Azure AD Graph, iss the app's object id,
+//	    ten minutes, RS256, x5t of the signing certificate) when the app
+//	    has a current certificate, else PATCH of keyCredentials with every
+//	    certificate already there sent back by key id and the new one with a
+//	    key id recorded beforehand. The credential starts now and ends when
+//	    planned, within the certificate's validity.
+//	 3. stored: as for secrets.
+//	 4. removing: removeKey with a proof signed by a current certificate
+//	    whose key is in the vault (normally the new one), else PATCH without
+//	    the old one.
+//
+// The proof is signed with the key in the certificate's PEM secret, read
+// for the signing and dropped; neither the key nor the proof is ever
+// logged, stored or put in an error. A crash resumes without a second
+// certificate or credential: in issuing, the version tagged with the
+// rotation is looked for before issuing another; in adding, a credential
+// with the new certificate's thumbprint (or the recorded key id) that was
+// not on the app before is taken as added.
 //
 // Each run holds the rotations it works on for a lease (10 minutes by
 // default, renewed at every step), so two runs never move one rotation at

@@ -123,7 +123,11 @@ func (f *fixture) cred(t testing.TB, hc *http.Client) azcore.TokenCredential {
 // stands and the vault's metadata.
 func (f *fixture) tenant(t *testing.T) *inventory.Tenant {
 	t.Helper()
-	vaults, err := keyvault.Collect(context.Background(), f.cred(t, f.hc), []keyvault.Target{{Name: vaultName, URL: f.kv.VaultURL(vaultName)}},
+	var targets []keyvault.Target
+	for _, kv := range f.cfg.KeyVaults {
+		targets = append(targets, keyvault.Target{Name: kv.Name, URL: kv.VaultURL()})
+	}
+	vaults, err := keyvault.Collect(context.Background(), f.cred(t, f.hc), targets,
 		keyvault.CollectOptions{Options: keyvault.Options{HTTPClient: f.hc, DisableChallengeResourceVerification: true}})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package rotate
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +33,10 @@ type NewPassword struct {
 	End        time.Time
 }
 
-// Directory is the part of Microsoft Graph rotation changes.
+// Directory is the part of Microsoft Graph rotation changes: client
+// secrets with addPassword and removePassword, certificates with addKey
+// and removeKey (or PATCH of keyCredentials where no certificate can sign
+// the proof of possession those take).
 type Directory interface {
 	// AddPassword adds a client secret to the application.
 	AddPassword(ctx context.Context, objectID, displayName string, end time.Time) (NewPassword, error)
@@ -41,6 +45,40 @@ type Directory interface {
 	RemovePassword(ctx context.Context, objectID, keyID string) error
 	// PasswordCredentials lists the application's secrets (metadata).
 	PasswordCredentials(ctx context.Context, objectID string) ([]msgraph.PasswordCredential, error)
+
+	// KeyCredentials lists the application's certificates with their
+	// public keys.
+	KeyCredentials(ctx context.Context, objectID string) ([]msgraph.KeyCredential, error)
+	// AddKey adds a public certificate with addKey; proof is a proof of
+	// possession signed by a current certificate of the app. It returns
+	// the new key id.
+	AddKey(ctx context.Context, objectID string, k NewKey, proof string) (string, error)
+	// RemoveKey removes a certificate with removeKey; a key (or app)
+	// already gone is not an error.
+	RemoveKey(ctx context.Context, objectID, keyID, proof string) error
+	// PatchKeyCredentials replaces the application's certificates with
+	// keep (sent back as Graph listed them, without their keys) and add,
+	// if not nil.
+	PatchKeyCredentials(ctx context.Context, objectID string, keep []msgraph.KeyCredential, add *NewKey) error
+}
+
+// NewKey is a public certificate to add to an application.
+type NewKey struct {
+	// KeyID is the key id a PATCH gives the credential, chosen by the
+	// caller so a lost answer can be looked for; addKey ignores it.
+	KeyID       string
+	DER         []byte
+	DisplayName string
+	Start, End  time.Time
+}
+
+func (k NewKey) json() map[string]any {
+	m := map[string]any{"type": "AsymmetricX509Cert", "usage": "Verify", "key": base64.StdEncoding.EncodeToString(k.DER),
+		"displayName": k.DisplayName, "startDateTime": k.Start.UTC().Format(time.RFC3339), "endDateTime": k.End.UTC().Format(time.RFC3339)}
+	if k.KeyID != "" {
+		m["keyId"] = k.KeyID
+	}
+	return m
 }
 
 // Usage says when an app's credentials last signed in, by key id (lower
@@ -73,10 +111,10 @@ func (e *GraphError) Error() string {
 }
 
 // GraphDirectory writes credentials through Microsoft Graph. Reads go
-// through the shared Graph client (paging, retries); the two actions go
-// through a pipeline of their own, retried only when Graph says it did
-// nothing (429, 503, 504), never after a lost answer: a second addPassword
-// would make a second credential.
+// through the shared Graph client (paging, retries); writes go through a
+// pipeline of their own, retried only when Graph says it did nothing
+// (429, 503, 504), never after a lost answer: a second addPassword or
+// addKey would make a second credential.
 type GraphDirectory struct {
 	reads *graph.Client
 	base  string
@@ -154,12 +192,77 @@ func (g *GraphDirectory) PasswordCredentials(ctx context.Context, objectID strin
 	return a.PasswordCredentials, nil
 }
 
-// post sends one action, retrying only the answers that say nothing was
-// done.
+// KeyCredentials reads the application's certificates. Selecting
+// keyCredentials on the one object is what makes Graph return each key.
+func (g *GraphDirectory) KeyCredentials(ctx context.Context, objectID string) ([]msgraph.KeyCredential, error) {
+	a, err := graph.Get[msgraph.Application](ctx, g.reads, "/applications/"+url.PathEscape(objectID)+"?$select=id,keyCredentials")
+	if err != nil {
+		return nil, fmt.Errorf("read certificates of application %s: %w", objectID, err)
+	}
+	return a.KeyCredentials, nil
+}
+
+// AddKey calls POST /applications/{id}/addKey. The proof is never put in
+// an error.
+func (g *GraphDirectory) AddKey(ctx context.Context, objectID string, k NewKey, proof string) (string, error) {
+	nk := k.json()
+	delete(nk, "keyId")
+	body, _ := json.Marshal(map[string]any{"keyCredential": nk, "passwordCredential": nil, "proof": proof})
+	op := "addKey on application " + objectID
+	raw, err := g.send(ctx, http.MethodPost, "/applications/"+url.PathEscape(objectID)+"/addKey", body, op)
+	if err != nil {
+		return "", err
+	}
+	var kc struct {
+		KeyID string `json:"keyId"`
+	}
+	if json.Unmarshal(raw, &kc) != nil || kc.KeyID == "" {
+		return "", fmt.Errorf("graph %s: the answer is not a key credential with a keyId", op)
+	}
+	return strings.ToLower(kc.KeyID), nil
+}
+
+// RemoveKey calls POST /applications/{id}/removeKey; 404 counts as done.
+func (g *GraphDirectory) RemoveKey(ctx context.Context, objectID, keyID, proof string) error {
+	body, _ := json.Marshal(map[string]string{"keyId": keyID, "proof": proof})
+	_, err := g.send(ctx, http.MethodPost, "/applications/"+url.PathEscape(objectID)+"/removeKey", body,
+		"removeKey "+keyID+" on application "+objectID)
+	var ge *GraphError
+	if errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	return err
+}
+
+// PatchKeyCredentials calls PATCH /applications/{id} with the whole
+// keyCredentials collection: Graph replaces it, so every certificate to
+// keep is sent back, as listed and without its key, which Graph keeps by
+// key id.
+func (g *GraphDirectory) PatchKeyCredentials(ctx context.Context, objectID string, keep []msgraph.KeyCredential, add *NewKey) error {
+	items := make([]map[string]any, 0, len(keep)+1)
+	for _, k := range keep {
+		items = append(items, map[string]any{"customKeyIdentifier": k.CustomKeyIdentifier, "displayName": k.DisplayName,
+			"endDateTime": k.EndDateTime, "keyId": k.KeyID, "startDateTime": k.StartDateTime, "type": k.Type, "usage": k.Usage})
+	}
+	if add != nil {
+		items = append(items, add.json())
+	}
+	body, _ := json.Marshal(map[string]any{"keyCredentials": items})
+	_, err := g.send(ctx, http.MethodPatch, "/applications/"+url.PathEscape(objectID), body, "update keyCredentials of application "+objectID)
+	return err
+}
+
+// post sends one action.
 func (g *GraphDirectory) post(ctx context.Context, path string, body []byte, op string) ([]byte, error) {
+	return g.send(ctx, http.MethodPost, path, body, op)
+}
+
+// send sends one write, retrying only the answers that say nothing was
+// done.
+func (g *GraphDirectory) send(ctx context.Context, method, path string, body []byte, op string) ([]byte, error) {
 	const attempts = 4
 	for attempt := 1; ; attempt++ {
-		req, err := runtime.NewRequest(ctx, http.MethodPost, g.base+path)
+		req, err := runtime.NewRequest(ctx, method, g.base+path)
 		if err != nil {
 			return nil, fmt.Errorf("graph %s: %w", op, err)
 		}

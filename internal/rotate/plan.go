@@ -55,6 +55,12 @@ type Step struct {
 // now, with the configured lifetime, description, vault target and grace
 // period. It is pure: it reads only t, cfg and now, and changes nothing.
 //
+// A certificate step is skipped when it is a signing certificate (a
+// Sign/Verify pair, whose private key Entra holds), or when the app has
+// a current certificate, so the new one must go on with addKey, and the
+// scanned vault shows that no current certificate's key is in the target
+// certificate to sign addKey's proof of possession.
+//
 // Due means a secret or certificate on an application object whose end
 // is within rotation.renewDays of now (expired ones included). Federated
 // credentials need no rotation, credentials without an end date never
@@ -77,9 +83,13 @@ func Plan(t *inventory.Tenant, cfg *policy.Config, now time.Time) []Step {
 		if o.Type != inventory.Application {
 			continue
 		}
-		hasCurrentCert := slices.ContainsFunc(o.Credentials, func(c inventory.Credential) bool {
-			return c.Type == inventory.Certificate && !c.End.IsZero() && now.Before(c.End) && !now.Before(c.Start)
-		})
+		var current []string // thumbprints of the app's current certificates
+		for _, c := range o.Credentials {
+			verify := c.Usage == "" || strings.Contains(c.Usage, "Verify")
+			if c.Type == inventory.Certificate && verify && !c.End.IsZero() && now.Before(c.End) && !now.Before(c.Start) {
+				current = append(current, c.Thumbprint)
+			}
+		}
 		for ci := range o.Credentials {
 			c := &o.Credentials[ci]
 			if (c.Type != inventory.Secret && c.Type != inventory.Certificate) || c.End.IsZero() {
@@ -95,9 +105,8 @@ func Plan(t *inventory.Tenant, cfg *policy.Config, now time.Time) []Step {
 			s.NewEnd = now.UTC().Add(lifetime(cfg, c.Type)).Truncate(time.Second)
 			s.RemoveAfter = now.UTC().Add(time.Duration(r.GraceDays) * day)
 			target(&s, t, cfg)
-			if c.Type == inventory.Certificate && s.Skip == "" && hasCurrentCert {
-				s.Skip = "the app has a current certificate: adding another needs addKey with a proof of possession " +
-					"signed by it, which credwatch does not do yet; rotate this certificate by hand"
+			if c.Type == inventory.Certificate && s.Skip == "" {
+				s.Skip = certificateSkip(c, &s, t, current)
 			}
 			out = append(out, s)
 		}
@@ -194,6 +203,34 @@ func thumbprintOf(t *inventory.Tenant, s *Step) string {
 				return c.Thumbprint
 			}
 		}
+	}
+	return ""
+}
+
+// certificateSkip says why a certificate step cannot be applied, or "".
+// current are the thumbprints of the app's current certificates.
+func certificateSkip(c *inventory.Credential, s *Step, t *inventory.Tenant, current []string) string {
+	if strings.Contains(c.Usage, "Sign") {
+		return "a signing certificate (Sign and Verify keys, its private key held by Entra, as for SAML): " +
+			"credwatch rotates the certificates apps sign in with; renew this one where it is used"
+	}
+	if len(current) == 0 {
+		return "" // no proof needed: PATCH adds the new one
+	}
+	i := slices.IndexFunc(t.Vaults, func(v inventory.Vault) bool { return strings.EqualFold(v.Name, s.Vault) })
+	if i < 0 || !t.Vaults[i].Read(inventory.VaultPartCertificates) || !t.Vaults[i].Read(inventory.VaultPartSecrets) {
+		return "" // not scanned: apply checks before it changes anything
+	}
+	v := &t.Vaults[i]
+	why := "the app has a current certificate, so the new one goes on with addKey, whose proof of possession is signed by a current certificate's key: "
+	held := slices.ContainsFunc(v.Certificates, func(vc inventory.VaultCertificate) bool {
+		return strings.EqualFold(vc.Name, s.Secret) && vc.Thumbprint != "" && slices.ContainsFunc(current, func(th string) bool { return strings.EqualFold(th, vc.Thumbprint) })
+	})
+	if !held {
+		return why + "certificate " + s.Secret + " in vault " + s.Vault + " is none of the app's current certificates"
+	}
+	if !slices.ContainsFunc(v.Secrets, func(vs inventory.VaultSecret) bool { return vs.Managed && strings.EqualFold(vs.Name, s.Secret) }) {
+		return why + "vault " + s.Vault + " holds certificate " + s.Secret + " without its private key"
 	}
 	return ""
 }

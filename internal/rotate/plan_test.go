@@ -128,28 +128,62 @@ func TestPlanChoosesWhatAndWhere(t *testing.T) {
 	}
 }
 
+// TestPlanCertificates: which due certificates can be applied. Without
+// a current certificate PATCH adds the new one; with one, addKey needs a
+// proof signed by a current certificate's key, so a scanned vault that
+// shows no such key skips the step (an unscanned one is left to apply);
+// signing certificates are never rotated.
 func TestPlanCertificates(t *testing.T) {
 	soon := planNow.Add(5 * day)
-	cfg := planConfig()
-	cfg.Rotation.Targets = append(cfg.Rotation.Targets, policy.RotationTarget{App: "*cert*", Vault: "kv-prod", Secret: "app-cert"})
-	cur := inventory.Credential{Type: inventory.Certificate, KeyID: "kc", Start: planNow.AddDate(-1, 0, 0), End: soon}
-	old := inventory.Credential{Type: inventory.Certificate, KeyID: "kx", Start: planNow.AddDate(-2, 0, 0), End: planNow.Add(-day)}
-	tn := &inventory.Tenant{Objects: []inventory.Object{app("o6", "a6", "cert-app", cur), app("o7", "a7", "old-cert-app", old)}}
-	steps := Plan(tn, cfg, planNow)
-	if len(steps) != 2 {
-		t.Fatalf("%d steps", len(steps))
+	cert := func(key, thumb, usage string, start, end time.Time) inventory.Credential {
+		return inventory.Credential{Type: inventory.Certificate, KeyID: key, Thumbprint: thumb, Usage: usage, Start: start, End: end}
 	}
-	for _, s := range steps {
-		switch s.OldKeyID {
-		case "kc":
-			if !strings.Contains(s.Skip, "addKey") {
-				t.Errorf("a due certificate beside a current one needs addKey: skip %q", s.Skip)
+	due := cert("kc", "AB12", "Verify", planNow.AddDate(-1, 0, 0), soon)
+	expired := cert("kx", "CD34", "Verify", planNow.AddDate(-2, 0, 0), planNow.Add(-day))
+	scanned := func(certs []inventory.VaultCertificate, secrets ...inventory.VaultSecret) []inventory.Vault {
+		return []inventory.Vault{{Name: "kv-prod", Certificates: certs, Secrets: secrets}}
+	}
+	keyOf := inventory.VaultSecret{Name: "app-cert", Managed: true}
+	cases := []struct {
+		name   string
+		creds  []inventory.Credential
+		vaults []inventory.Vault
+		key    string
+		skip   string // "" = can be applied
+	}{
+		{"expired, none current: PATCH", []inventory.Credential{expired}, nil, "kx", ""},
+		{"current, vault not scanned: apply checks", []inventory.Credential{due}, nil, "kc", ""},
+		{"current, its key in the vault", []inventory.Credential{due},
+			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "ab12"}}, keyOf), "kc", ""},
+		{"expired, another current one in the vault", []inventory.Credential{expired, cert("kn", "EF56", "Verify", planNow.AddDate(0, -1, 0), planNow.AddDate(1, 0, 0))},
+			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "EF56"}}, keyOf), "kx", ""},
+		{"current, the vault has it without its key", []inventory.Credential{due},
+			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "AB12"}}), "kc", "without its private key"},
+		{"current, the vault certificate is another one", []inventory.Credential{due},
+			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "0000"}}, keyOf), "kc", "none of the app's current certificates"},
+		{"current, no such certificate in the vault", []inventory.Credential{due}, scanned(nil), "kc", "none of the app's current certificates"},
+		{"signing pair", []inventory.Credential{cert("kc", "AB12", "Sign,Verify", planNow.AddDate(-1, 0, 0), soon)}, nil, "kc", "a signing certificate"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := planConfig()
+			cfg.Rotation.Targets = append(cfg.Rotation.Targets, policy.RotationTarget{App: "*cert*", Vault: "kv-prod", Secret: "app-cert"})
+			tn := &inventory.Tenant{Objects: []inventory.Object{app("o6", "a6", "cert-app", c.creds...)}, Vaults: c.vaults}
+			var s *Step
+			for _, st := range Plan(tn, cfg, planNow) {
+				if st.OldKeyID == c.key {
+					s = &st
+				}
 			}
-		case "kx":
-			if s.Skip != "" || !s.NewEnd.Equal(planNow.Add(365*day)) {
-				t.Errorf("an expired certificate with no current one can be replaced: %+v", s)
+			switch {
+			case s == nil:
+				t.Fatalf("no step for %s", c.key)
+			case (c.skip == "") != (s.Skip == "") || !strings.Contains(s.Skip, c.skip):
+				t.Errorf("skip %q, want %q", s.Skip, c.skip)
+			case s.Kind != inventory.Certificate || s.Secret != "app-cert" || !s.NewEnd.Equal(planNow.Add(365*day)):
+				t.Errorf("step %+v", s)
 			}
-		}
+		})
 	}
 }
 

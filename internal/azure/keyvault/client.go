@@ -219,72 +219,28 @@ func (c *VaultClient) ListCertificates(ctx context.Context) ([]CertificateMeta, 
 
 // GetCertificate reads the current version of certificate name.
 func (c *VaultClient) GetCertificate(ctx context.Context, name string) (Certificate, error) {
-	resp, err := c.certs.GetCertificate(ctx, name, "", nil)
+	return c.GetCertificateVersion(ctx, name, "")
+}
+
+// GetCertificateVersion reads one version of certificate name ("" is the
+// current one).
+func (c *VaultClient) GetCertificateVersion(ctx context.Context, name, version string) (Certificate, error) {
+	resp, err := c.certs.GetCertificate(ctx, name, version, nil)
 	if err != nil {
 		return Certificate{}, wrapErr("get certificate "+name, c.url, err)
 	}
-	m := certMeta(resp.ID, nil, resp.Tags, resp.Attributes)
-	if len(resp.CER) > 0 {
-		sum := sha1.Sum(resp.CER)
+	return certificate(resp.Certificate), nil
+}
+
+// certificate is a bundle's metadata and DER, its thumbprint computed
+// from the DER.
+func certificate(b azcertificates.Certificate) Certificate {
+	m := certMeta(b.ID, nil, b.Tags, b.Attributes)
+	if len(b.CER) > 0 {
+		sum := sha1.Sum(b.CER)
 		m.Thumbprint = strings.ToUpper(hex.EncodeToString(sum[:]))
 	}
-	return Certificate{CertificateMeta: m, DER: resp.CER}, nil
-}
-
-// CertificateRequest is a self-signed certificate for Key Vault to issue;
-// its private key never leaves the vault.
-type CertificateRequest struct {
-	Subject        string // e.g. CN=payroll-export
-	ValidityMonths int    // default 12
-	Tags           map[string]string
-}
-
-// CreateCertificate asks the vault to issue a new version of certificate
-// name and waits (polling every poll, default 2 s) until it is issued.
-func (c *VaultClient) CreateCertificate(ctx context.Context, name string, req CertificateRequest, poll time.Duration) (Certificate, error) {
-	if poll <= 0 {
-		poll = 2 * time.Second
-	}
-	months := req.ValidityMonths
-	if months == 0 {
-		months = 12
-	}
-	params := azcertificates.CreateCertificateParameters{
-		CertificatePolicy: &azcertificates.CertificatePolicy{
-			IssuerParameters: &azcertificates.IssuerParameters{Name: to.Ptr("Self")},
-			KeyProperties: &azcertificates.KeyProperties{KeyType: to.Ptr(azcertificates.KeyTypeRSA), KeySize: to.Ptr[int32](2048),
-				Exportable: to.Ptr(true), ReuseKey: to.Ptr(false)},
-			SecretProperties:          &azcertificates.SecretProperties{ContentType: to.Ptr("application/x-pem-file")},
-			X509CertificateProperties: &azcertificates.X509CertificateProperties{Subject: to.Ptr(req.Subject), ValidityInMonths: to.Ptr(int32(months))},
-		},
-		Tags: tagPtrs(req.Tags),
-	}
-	op, err := c.certs.CreateCertificate(ctx, name, params, nil)
-	if err != nil {
-		return Certificate{}, wrapErr("create certificate "+name, c.url, err)
-	}
-	status := deref(op.Status)
-	for !strings.EqualFold(status, "completed") {
-		if status != "" && !strings.EqualFold(status, "inProgress") {
-			msg := "status " + status
-			if op.Error != nil && op.Error.Code != "" {
-				msg += " (" + op.Error.Code + ")"
-			}
-			return Certificate{}, fmt.Errorf("key vault %s: create certificate %s: %s", c.url, name, msg)
-		}
-		select {
-		case <-ctx.Done():
-			return Certificate{}, fmt.Errorf("key vault %s: create certificate %s: %w", c.url, name, ctx.Err())
-		case <-time.After(poll):
-		}
-		got, err := c.certs.GetCertificateOperation(ctx, name, nil)
-		if err != nil {
-			return Certificate{}, wrapErr("read certificate operation "+name, c.url, err)
-		}
-		op.CertificateOperation = got.CertificateOperation
-		status = deref(op.Status)
-	}
-	return c.GetCertificate(ctx, name)
+	return Certificate{CertificateMeta: m, DER: b.CER}
 }
 
 func certMeta(id *azcertificates.ID, x5t []byte, tags map[string]*string, a *azcertificates.CertificateAttributes) CertificateMeta {

@@ -137,7 +137,7 @@ func TestCollectReadsEveryPartAndNamesWhatItCannot(t *testing.T) {
 	if _, err := vc.SetSecret(ctx, "copy", SecretWrite{Value: "v", Tags: map[string]string{TagKeyID: "K-1"}}); err != nil {
 		t.Fatal(err)
 	}
-	cert, err := vc.CreateCertificate(ctx, "cert", CertificateRequest{Subject: "CN=app"}, time.Millisecond)
+	cert, err := vc.CreateCertificate(ctx, "cert", CertificateRequest{Subject: "CN=app", Poll: time.Millisecond})
 	if err != nil || len(cert.Thumbprint) != 40 || len(cert.DER) == 0 {
 		t.Fatalf("CreateCertificate = %+v, %v", cert.CertificateMeta, err)
 	}

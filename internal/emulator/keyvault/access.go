@@ -78,10 +78,12 @@ var (
 // prefixes of the action names above ("secrets/" covers every secret
 // action).
 var roleActions = map[string][]string{
-	"key vault administrator":        {"secrets/", "certificates/", "keys/"},
-	"key vault secrets officer":      {"secrets/"},
-	"key vault secrets user":         {"secrets/getSecret/action", "secrets/readMetadata/action"},
-	"key vault certificates officer": {"certificates/", "secrets/readMetadata/action", "secrets/getSecret/action"},
+	"key vault administrator":   {"secrets/", "certificates/", "keys/"},
+	"key vault secrets officer": {"secrets/"},
+	"key vault secrets user":    {"secrets/getSecret/action", "secrets/readMetadata/action"},
+	// Certificates Officer manages certificates but, as in Azure, cannot
+	// read a certificate's key from its secret: Certificate User can.
+	"key vault certificates officer": {"certificates/", "secrets/readMetadata/action"},
 	"key vault certificate user":     {"certificates/read", "secrets/getSecret/action", "secrets/readMetadata/action"},
 	"key vault reader":               {"secrets/readMetadata/action", "certificates/read"},
 }

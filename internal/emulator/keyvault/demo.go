@@ -20,7 +20,8 @@ const (
 // credentials, made so that each key vault rule fires on a clearly named
 // case while most copies are in order. reader is the scanner's client id,
 // given read access; writer (optional) the rotation client, given Key
-// Vault Secrets Officer on the RBAC vault and write access on the other.
+// Vault Secrets Officer, Certificates Officer and Certificate User on the
+// RBAC vault and write access on the other.
 //
 //	vault              shows
 //	kv-contoso-apps    healthy: RBAC, soft delete and purge protection, firewall allowing only
@@ -101,8 +102,11 @@ func DemoVaults(dir *msgraph.Directory, now time.Time, reader, writer string) []
 			{ObjectID: "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c", Secrets: []string{"all"}}},
 		Secrets: legacy}
 	if writer != "" {
-		appsVault.RoleAssignments = append(appsVault.RoleAssignments, RoleAssignment{Principal: writer, Role: "Key Vault Secrets Officer"})
-		legacyVault.AccessPolicies = append(legacyVault.AccessPolicies, AccessPolicy{ObjectID: writer, Secrets: []string{"get", "list", "set"}})
+		appsVault.RoleAssignments = append(appsVault.RoleAssignments, RoleAssignment{Principal: writer, Role: "Key Vault Secrets Officer"},
+			RoleAssignment{Principal: writer, Role: "Key Vault Certificates Officer"},
+			RoleAssignment{Principal: writer, Role: "Key Vault Certificate User"})
+		legacyVault.AccessPolicies = append(legacyVault.AccessPolicies, AccessPolicy{ObjectID: writer, Secrets: []string{"get", "list", "set"},
+			Certificates: []string{"get", "list", "create", "import"}})
 	}
 	return []Vault{appsVault, legacyVault}
 }
