@@ -14,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -54,6 +55,7 @@ type config struct {
 	naive        string
 	naiveObjects int
 	churn        float64
+	memLimit     string
 	tmp, exe     string
 }
 
@@ -65,6 +67,7 @@ func run() error {
 	flag.StringVar(&c.naive, "naive", "sample", "naive baseline: full, sample (relationships of the first -naive-objects of each kind, extrapolated) or off")
 	flag.IntVar(&c.naiveObjects, "naive-objects", 1000, "objects of each kind the sampled naive baseline reads")
 	flag.Float64Var(&c.churn, "churn", 0.01, "share of applications changed before the incremental scan")
+	flag.StringVar(&c.memLimit, "memlimit", "", "GOMEMLIMIT for the scanner, such as 250MiB (default: none, or as the environment sets it)")
 	flag.Parse()
 	for _, f := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -87,8 +90,9 @@ func run() error {
 	}
 	defer os.RemoveAll(c.tmp)
 
-	fmt.Printf("credwatch scale benchmark: sizes %v, latency %s per response, throttling on, %d CPUs, naive baseline %s\n\n",
-		c.sizes, c.latency, runtime.NumCPU(), c.naive)
+	limit := cmp.Or(c.memLimit, os.Getenv("GOMEMLIMIT"), "none")
+	fmt.Printf("credwatch scale benchmark: sizes %v, latency %s per response, throttling on, %d CPUs, naive baseline %s, scanner GOMEMLIMIT %s\n\n",
+		c.sizes, c.latency, runtime.NumCPU(), c.naive, limit)
 	for _, n := range c.sizes {
 		if err := runSize(c, n); err != nil {
 			return fmt.Errorf("%d applications: %w", n, err)
@@ -195,6 +199,9 @@ func scanOnce(c config, srv *emulator.Server, client emulator.Client, ca, work s
 	cmd.Env = append(os.Environ(), childEnv+"=1", childTenant+"="+srv.TenantID(), childAuthor+"="+srv.AuthorityHost(),
 		childGraph+"="+srv.GraphURL(), childCA+"="+ca, childStore+"=sqlite://"+filepath.Join(work, "credwatch.db"),
 		childID+"="+client.ID, childSecret+"="+client.Secret)
+	if c.memLimit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+c.memLimit)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	before := srv.Stats()

@@ -17,6 +17,19 @@ import (
 // objects with one id) rather than guessing; a missing date stays zero for
 // the rules to report.
 func Build(s *Snapshot, source string) (*Tenant, error) {
+	return build(s, source, false)
+}
+
+// Consume is Build for a snapshot nobody needs afterwards: it releases each
+// Graph object once it is converted and leaves s without applications,
+// service principals or resources (Activity and Vaults stay), so a large
+// tenant is never held twice, once in Graph's shapes and once in the
+// model. On error s is left partly consumed.
+func Consume(s *Snapshot, source string) (*Tenant, error) {
+	return build(s, source, true)
+}
+
+func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 	if s == nil {
 		return nil, errors.New("build inventory: no snapshot")
 	}
@@ -52,6 +65,9 @@ func Build(s *Snapshot, source string) (*Tenant, error) {
 			spPerms[sp.AppID] = grant{sp.ID, obj.Permissions}
 		}
 		t.Objects = append(t.Objects, obj)
+		if consume {
+			*sp = msgraph.ServicePrincipal{}
+		}
 	}
 	for i := range s.Applications {
 		obj, err := buildApplication(&s.Applications[i])
@@ -61,8 +77,15 @@ func Build(s *Snapshot, source string) (*Tenant, error) {
 		if err := claim(seen, obj); err != nil {
 			return nil, err
 		}
-		obj.Permissions = cloneOrNil(spPerms[obj.AppID].perms)
+		// Shared, not copied: the model is not changed once built.
+		obj.Permissions = spPerms[obj.AppID].perms
 		t.Objects = append(t.Objects, obj)
+		if consume {
+			s.Applications[i] = msgraph.Application{}
+		}
+	}
+	if consume {
+		s.Applications, s.ServicePrincipals, s.Resources = nil, nil, nil
 	}
 	// Names compare without letter case first, as people read lists.
 	slices.SortFunc(t.Objects, func(a, b Object) int {
@@ -123,7 +146,7 @@ func buildApplication(a *msgraph.Application) (Object, error) {
 	}, nil
 }
 
-func buildServicePrincipal(sp *msgraph.ServicePrincipal, resources map[string]*msgraph.ServicePrincipal) (Object, error) {
+func buildServicePrincipal(sp *msgraph.ServicePrincipal, resources map[string]resource) (Object, error) {
 	name := objectName(ServicePrincipal, sp.ID, sp.DisplayName)
 	if sp.ID == "" {
 		return Object{}, fmt.Errorf("%s: id: missing", name)
@@ -202,16 +225,33 @@ func ownerType(odataType string) OwnerType {
 	return OwnerOther
 }
 
-// indexResources maps resource service principal object ids to the
-// principal, preferring a copy that carries appRoles: a resource may be in
-// both Resources and ServicePrincipals, and only one may be complete.
-func indexResources(s *Snapshot) map[string]*msgraph.ServicePrincipal {
-	idx := make(map[string]*msgraph.ServicePrincipal, len(s.Resources))
+// resource is what permission names need of a resource service principal.
+// It copies no Graph object, so a consuming build may release them.
+type resource struct {
+	displayName, appID string
+	roles              []msgraph.AppRole
+}
+
+// indexResources maps the object ids of the resources some assignment
+// names to what permission names need of them, preferring a copy that
+// carries appRoles: a resource may be in both Resources and
+// ServicePrincipals, and only one may be complete.
+func indexResources(s *Snapshot) map[string]resource {
+	wanted := make(map[string]struct{})
+	for i := range s.ServicePrincipals {
+		for _, a := range s.ServicePrincipals[i].AppRoleAssignments {
+			wanted[a.ResourceID] = struct{}{}
+		}
+	}
+	idx := make(map[string]resource, len(wanted))
 	add := func(list []msgraph.ServicePrincipal) {
 		for i := range list {
 			sp := &list[i]
-			if prev, ok := idx[sp.ID]; !ok || len(prev.AppRoles) == 0 && len(sp.AppRoles) > 0 {
-				idx[sp.ID] = sp
+			if _, ok := wanted[sp.ID]; !ok {
+				continue
+			}
+			if prev, ok := idx[sp.ID]; !ok || len(prev.roles) == 0 && len(sp.AppRoles) > 0 {
+				idx[sp.ID] = resource{displayName: sp.DisplayName, appID: sp.AppID, roles: sp.AppRoles}
 			}
 		}
 	}
@@ -223,7 +263,7 @@ func indexResources(s *Snapshot) map[string]*msgraph.ServicePrincipal {
 // buildPermissions resolves application permissions granted to a service
 // principal. An assignment whose role cannot be resolved keeps its
 // appRoleId as the name: dropping it would hide a grant.
-func buildPermissions(assignments []msgraph.AppRoleAssignment, resources map[string]*msgraph.ServicePrincipal) []Permission {
+func buildPermissions(assignments []msgraph.AppRoleAssignment, resources map[string]resource) []Permission {
 	var out []Permission
 	for _, a := range assignments {
 		if a.PrincipalType != "" && !strings.EqualFold(a.PrincipalType, "ServicePrincipal") {
@@ -231,9 +271,9 @@ func buildPermissions(assignments []msgraph.AppRoleAssignment, resources map[str
 		}
 		p := Permission{Resource: a.ResourceDisplayName, AppRoleID: a.AppRoleID, Value: a.AppRoleID}
 		if res, ok := resources[a.ResourceID]; ok {
-			p.Resource = cmp.Or(res.DisplayName, p.Resource)
-			p.ResourceAppID = res.AppID
-			for _, role := range res.AppRoles {
+			p.Resource = cmp.Or(res.displayName, p.Resource)
+			p.ResourceAppID = res.appID
+			for _, role := range res.roles {
 				if strings.EqualFold(role.ID, a.AppRoleID) && role.Value != "" {
 					p.Value = role.Value
 					break

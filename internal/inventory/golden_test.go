@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -66,6 +67,46 @@ func TestModelMatchesGolden(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("model differs from %s (run go test -update after a deliberate change); got:\n%s", path, got)
+			}
+		})
+	}
+}
+
+// TestConsumeBuildsTheSameModel checks that the consuming build a scan
+// uses gives the model Build gives, and releases the Graph objects.
+func TestConsumeBuildsTheSameModel(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.golden, func(t *testing.T) {
+			load := func() *Snapshot {
+				var snaps []*Snapshot
+				for _, f := range tc.files {
+					s, err := LoadFile(filepath.Join("testdata", f))
+					if err != nil {
+						t.Fatal(err)
+					}
+					snaps = append(snaps, s)
+				}
+				s, err := Merge(snaps...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			want, err := Build(load(), "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := load()
+			got, err := Consume(s, "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Consume = %+v\nBuild = %+v", got, want)
+			}
+			if s.Applications != nil || s.ServicePrincipals != nil || s.Resources != nil {
+				t.Errorf("Consume left %d applications, %d service principals, %d resources",
+					len(s.Applications), len(s.ServicePrincipals), len(s.Resources))
 			}
 		})
 	}

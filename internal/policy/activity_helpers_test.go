@@ -60,7 +60,7 @@ func runInputCases(t *testing.T, ruleID string, cases []inputCase) {
 			if tc.ev != nil {
 				tc.ev(ev)
 			}
-			fs := EvaluateInput(Input{Tenant: tenant(tc.objs...), Previous: tc.prev, Evidence: ev, Now: now}, cfg)
+			fs := EvaluateInput(Input{Tenant: tenant(tc.objs...), Previous: BaselineOf(tc.prev), Evidence: ev, Now: now}, cfg)
 			if got := summary(fs); got != tc.want {
 				t.Errorf("findings = %q, want %q\n%s", got, tc.want, messages(fs))
 			}

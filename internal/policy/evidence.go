@@ -12,9 +12,9 @@ import (
 // Input is everything one evaluation reads.
 type Input struct {
 	Tenant *inventory.Tenant
-	// Previous is the tenant of the previous scan, for CW021; ignored
-	// unless it is complete and of the same tenant.
-	Previous *inventory.Tenant
+	// Previous is the previous scan's baseline (BaselineOf, or the store's),
+	// for CW021; ignored unless it is complete and of the same tenant.
+	Previous *Baseline
 	// Evidence is the scan's activity evidence (activity.Parse); nil runs
 	// only the rules that need none.
 	Evidence *activity.Evidence
@@ -52,11 +52,9 @@ type activityState struct {
 	signIns bool
 	usage   bool
 
-	// CW021: the previous complete scan's objects and keys, set only when
-	// the audit window covers the whole time since that scan.
-	prevObjects map[string]struct{}
-	prevKeys    map[string]struct{}
-	prevAt      time.Time
+	// CW021: the previous complete scan, set only when the audit window
+	// covers the whole time since that scan.
+	prev *Baseline
 
 	// CW022: owner additions by object id, as indexes into ev.OwnerAdded.
 	ownerAdds map[string][]int
@@ -75,22 +73,9 @@ func prepareActivity(c *compiled, cfg *Config, in *Input) *activityState {
 		usage:   ev.Available(activity.PartUsage),
 	}
 	if prev, t := in.Previous, in.Tenant; st.audits && prev != nil && prev.Complete && t != nil &&
-		(prev.ID == "" || t.ID == "" || strings.EqualFold(prev.ID, t.ID)) &&
+		(prev.TenantID == "" || t.ID == "" || strings.EqualFold(prev.TenantID, t.ID)) &&
 		!ev.AuditSince.IsZero() && !prev.CollectedAt.Before(ev.AuditSince) && c.rules[iCW021].enabled {
-		st.prevAt = prev.CollectedAt
-		st.prevObjects = make(map[string]struct{}, len(prev.Objects))
-		st.prevKeys = make(map[string]struct{}, 2*len(prev.Objects))
-		for i := range prev.Objects {
-			o := &prev.Objects[i]
-			st.prevObjects[o.ID] = struct{}{}
-			for j := range o.Credentials {
-				for _, k := range [2]string{o.Credentials[j].KeyID, o.Credentials[j].PairedKeyID} {
-					if k != "" {
-						st.prevKeys[strings.ToLower(k)] = struct{}{}
-					}
-				}
-			}
-		}
+		st.prev = prev
 	}
 	if st.audits && len(ev.OwnerAdded) > 0 {
 		st.ownerAdds = map[string][]int{}

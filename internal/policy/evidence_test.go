@@ -16,7 +16,7 @@ func TestEvaluateInputWithoutEvidenceIsEvaluate(t *testing.T) {
 		withPerms(app("b", "m", validSecret("k3")), "Mail.Send"),
 	}
 	want := Evaluate(tenant(objs...), nil, now)
-	got := EvaluateInput(Input{Tenant: tenant(objs...), Previous: tenant(), Now: now}, nil)
+	got := EvaluateInput(Input{Tenant: tenant(objs...), Previous: BaselineOf(tenant()), Now: now}, nil)
 	if !reflect.DeepEqual(got, want) || len(want) == 0 {
 		t.Errorf("EvaluateInput without evidence differs from Evaluate:\n%s\nwant\n%s", messages(got), messages(want))
 	}

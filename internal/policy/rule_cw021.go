@@ -27,7 +27,7 @@ var cw021 = rule{
 		"without the key list. Without a previous scan, or with an incomplete one, the rule is silent.",
 	settings:   func(r *Rules) ruleSettings { return scoped(&r.CW021) },
 	thresholds: func(*Config) []threshold { return nil },
-	needs:      func(e *evaluator) bool { return e.act != nil && e.act.prevKeys != nil },
+	needs:      func(e *evaluator) bool { return e.act != nil && e.act.prev != nil },
 	cred:       checkUnauditedCredential,
 }
 
@@ -36,14 +36,14 @@ func checkUnauditedCredential(e *evaluator, o *inventory.Object, c *inventory.Cr
 		return
 	}
 	st := e.act
-	if _, existed := st.prevObjects[o.ID]; !existed {
+	if !st.prev.hasObject(o.ID) {
 		return
 	}
 	for _, k := range [2]string{c.KeyID, c.PairedKeyID} {
 		if k == "" {
 			continue
 		}
-		if _, seen := st.prevKeys[evKey(k)]; seen {
+		if st.prev.hasKey(k) {
 			return
 		}
 	}
@@ -52,9 +52,9 @@ func checkUnauditedCredential(e *evaluator, o *inventory.Object, c *inventory.Cr
 	}
 	e.msgCred(c)
 	e.msg(" appeared since the previous scan (")
-	e.msgDate(st.prevAt)
+	e.msgDate(st.prev.CollectedAt)
 	e.msg(") with no audit record of its addition")
-	ev := map[string]string{"previousScan": timeString(st.prevAt), "auditSince": timeString(st.ev.AuditSince)}
+	ev := map[string]string{"previousScan": timeString(st.prev.CollectedAt), "auditSince": timeString(st.ev.AuditSince)}
 	if !c.Start.IsZero() {
 		ev["start"] = timeString(c.Start)
 	}

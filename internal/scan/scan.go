@@ -46,7 +46,7 @@ type Result struct {
 	// complete scan before it, if any; Changes the diff between the two
 	// when both are complete.
 	Record   *store.Record
-	Previous *store.Record
+	Previous *store.ScanInfo
 	Changes  *store.Diff
 }
 
@@ -66,7 +66,7 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 	}
 	started := o.Now()
 
-	var prev *store.Record
+	var prev *store.ScanInfo
 	var err error
 	if id := src.TenantID(); id != "" {
 		if prev, err = previous(ctx, o.Store, id); err != nil {
@@ -76,8 +76,8 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 	var w Window
 	if o.Activity {
 		since := started.Add(-o.Lookback)
-		if prev != nil && !prev.Tenant.CollectedAt.IsZero() && prev.Tenant.CollectedAt.Before(since) {
-			since = prev.Tenant.CollectedAt // nothing between the scans is missed
+		if prev != nil && !prev.CollectedAt.IsZero() && prev.CollectedAt.Before(since) {
+			since = prev.CollectedAt // nothing between the scans is missed
 		}
 		w = Window{AuditSince: since, SignInsSince: since}
 	}
@@ -101,8 +101,11 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 		}
 	}
 	in := policy.Input{Tenant: t, Evidence: ev, Now: started}
-	if prev != nil {
-		in.Previous = prev.Tenant
+	if prev != nil && ev.Available(activity.PartAudits) {
+		// Only CW021 reads the previous scan, and only with the audit log.
+		if in.Previous, err = o.Store.Baseline(ctx, prev.ID); err != nil {
+			return nil, fmt.Errorf("previous scan: %w", err)
+		}
 	}
 	res := &Result{At: started, Tenant: t, Findings: policy.EvaluateInput(in, o.Config), Evidence: ev, Previous: prev}
 	if o.Store == nil {
@@ -116,7 +119,9 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 	rec.ID = id
 	res.Record = rec
 	if prev != nil && t.Complete {
-		if res.Changes, err = store.Compare(prev, rec); err != nil {
+		// Read row by row: the previous scan of a large tenant is never
+		// held beside this one.
+		if res.Changes, err = o.Store.CompareStored(ctx, prev.ID, rec); err != nil {
 			return nil, fmt.Errorf("compare with scan %d: %w", prev.ID, err)
 		}
 	}
@@ -124,10 +129,11 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 	return res, nil
 }
 
-// Build turns what src read into the inventory. Bad data in a file is the
-// user's to fix (an InputError); bad data from Graph is a scan failure.
+// Build turns what src read into the inventory, consuming snap: only its
+// Activity and Vaults are left. Bad data in a file is the user's to fix
+// (an InputError); bad data from Graph is a scan failure.
 func Build(src Source, snap *inventory.Snapshot) (*inventory.Tenant, error) {
-	t, err := inventory.Build(snap, src.Name())
+	t, err := inventory.Consume(snap, src.Name())
 	if err != nil {
 		if _, ok := src.(files); ok {
 			return nil, &InputError{err}
@@ -138,7 +144,7 @@ func Build(src Source, snap *inventory.Snapshot) (*inventory.Tenant, error) {
 }
 
 // previous is the last complete scan of tenantID, or nil.
-func previous(ctx context.Context, st *store.Store, tenantID string) (*store.Record, error) {
+func previous(ctx context.Context, st *store.Store, tenantID string) (*store.ScanInfo, error) {
 	if st == nil {
 		return nil, nil
 	}
@@ -146,12 +152,5 @@ func previous(ctx context.Context, st *store.Store, tenantID string) (*store.Rec
 	if err != nil {
 		return nil, fmt.Errorf("find previous scan: %w", err)
 	}
-	if info == nil {
-		return nil, nil
-	}
-	r, err := st.Load(ctx, info.ID)
-	if err != nil {
-		return nil, fmt.Errorf("load previous scan %d: %w", info.ID, err)
-	}
-	return r, nil
+	return info, nil
 }

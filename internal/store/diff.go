@@ -2,6 +2,8 @@ package store
 
 import (
 	"cmp"
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -95,42 +97,225 @@ func Compare(from, to *Record) (*Diff, error) {
 	if from == nil || from.Tenant == nil || to == nil || to.Tenant == nil {
 		return nil, errors.New("compare scans: a scan has no tenant")
 	}
-	for _, r := range []*Record{from, to} {
-		if !r.Tenant.Complete {
-			why := strings.Join(r.Tenant.Incomplete, "; ")
+	return compare(memoryRows{from}, to)
+}
+
+// CompareStored diffs the stored scan fromID with to, reading the stored
+// one row by row rather than loading it: a scan of a large tenant is never
+// held twice. It refuses what Compare refuses.
+func (s *Store) CompareStored(ctx context.Context, fromID int64, to *Record) (*Diff, error) {
+	if to == nil || to.Tenant == nil {
+		return nil, errors.New("compare scans: a scan has no tenant")
+	}
+	si, err := scanInfo(s.db.QueryRowContext(ctx, s.backend.rebind(`SELECT `+scanCols+` FROM scans WHERE id = ?`), fromID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("compare scans: scan %d: %w", fromID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("compare scans: scan %d: %w", fromID, err)
+	}
+	d, err := compare(storedRows{si, reader{ctx: ctx, db: s.db, b: s.backend, id: fromID}}, to)
+	if err != nil && !errors.Is(err, ErrIncompleteScan) && !errors.Is(err, ErrTenantMismatch) {
+		return nil, fmt.Errorf("compare scans: read scan %d: %w", fromID, err)
+	}
+	return d, err
+}
+
+// scanRows is a scan as Compare reads it: its summary, then each table in
+// saved order, children naming their object by its ordinal.
+type scanRows interface {
+	info() ScanInfo
+	objects(func(ord int, o *inventory.Object) error) error
+	credentials(func(ord int, c *inventory.Credential) error) error
+	owners(func(ord int, ow *inventory.Owner) error) error
+	permissions(func(ord int, p *inventory.Permission) error) error
+	findings(func(f *policy.Finding) error) error
+}
+
+type storedRows struct {
+	si ScanInfo
+	reader
+}
+
+func (r storedRows) info() ScanInfo { return r.si }
+
+type memoryRows struct{ r *Record }
+
+func (m memoryRows) info() ScanInfo { return m.r.info() }
+
+func (m memoryRows) objects(fn func(int, *inventory.Object) error) error {
+	for i := range m.r.Tenant.Objects {
+		if err := fn(i, &m.r.Tenant.Objects[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// children calls fn with each child of each object, picked by list.
+func children[T any](m memoryRows, list func(*inventory.Object) []T, fn func(int, *T) error) error {
+	for i := range m.r.Tenant.Objects {
+		items := list(&m.r.Tenant.Objects[i])
+		for j := range items {
+			if err := fn(i, &items[j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (m memoryRows) credentials(fn func(int, *inventory.Credential) error) error {
+	return children(m, func(o *inventory.Object) []inventory.Credential { return o.Credentials }, fn)
+}
+
+func (m memoryRows) owners(fn func(int, *inventory.Owner) error) error {
+	return children(m, func(o *inventory.Object) []inventory.Owner { return o.Owners }, fn)
+}
+
+func (m memoryRows) permissions(fn func(int, *inventory.Permission) error) error {
+	return children(m, func(o *inventory.Object) []inventory.Permission { return o.Permissions }, fn)
+}
+
+func (m memoryRows) findings(fn func(*policy.Finding) error) error {
+	for i := range m.r.Findings {
+		if err := fn(&m.r.Findings[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func compare(from scanRows, to *Record) (*Diff, error) {
+	fi, ti := from.info(), to.info()
+	for _, si := range []ScanInfo{fi, ti} {
+		if !si.Complete {
+			why := strings.Join(si.Incomplete, "; ")
 			if why == "" {
 				why = "no reason recorded"
 			}
-			return nil, fmt.Errorf("compare scans: scan %d: %w (%s)", r.ID, ErrIncompleteScan, why)
+			return nil, fmt.Errorf("compare scans: scan %d: %w (%s)", si.ID, ErrIncompleteScan, why)
 		}
 	}
-	if from.Tenant.ID != to.Tenant.ID {
+	if fi.TenantID != ti.TenantID {
 		return nil, fmt.Errorf("compare scans: %w: scan %d is of tenant %q, scan %d of %q",
-			ErrTenantMismatch, from.ID, from.Tenant.ID, to.ID, to.Tenant.ID)
+			ErrTenantMismatch, fi.ID, fi.TenantID, ti.ID, ti.TenantID)
 	}
-	d := &Diff{From: from.info(), To: to.info()}
-	a, b := indexObjects(from.Tenant), indexObjects(to.Tenant)
+	d := &Diff{From: fi, To: ti}
+	ix := indexObjects(to.Tenant)
 
-	d.ObjectsRemoved = missing(a.objects, b.objects)
-	d.ObjectsAdded = missing(b.objects, a.objects)
-	d.CredentialsRemoved = missing(a.creds, b.creds)
-	d.CredentialsAdded = missing(b.creds, a.creds)
-	d.OwnersRemoved = missing(a.owners, b.owners)
-	d.OwnersAdded = missing(b.owners, a.owners)
-	d.PermissionsRemoved = missing(a.perms, b.perms)
-	d.PermissionsAdded = missing(b.perms, a.perms)
-	for _, k := range a.creds.keys {
-		after, ok := b.creds.byKey[k]
-		if !ok {
-			continue
+	// from is read once, table by table; each of its rows is matched
+	// against to's index. A repeated key keeps its first row on either
+	// side, so the result does not depend on duplicates' order.
+	var refs []ObjectRef // from's objects by ordinal
+	removedObj := map[string]bool{}
+	err := from.objects(func(ord int, o *inventory.Object) error {
+		ref := objectRef(o)
+		if i, ok := ix.objects.pos[o.ID]; ok {
+			ix.objects.seen[i] = true
+			if now := ix.object(ix.objects.at[i]); now == ref {
+				ref = now // to's strings: the row's are garbage at once
+			}
+		} else if !removedObj[o.ID] {
+			removedObj[o.ID] = true
+			d.ObjectsRemoved = append(d.ObjectsRemoved, ref)
 		}
-		before := a.creds.byKey[k]
-		if fields := changedFields(before, after); len(fields) > 0 {
-			d.CredentialsChanged = append(d.CredentialsChanged, CredentialChange{Before: before, After: after, Fields: fields})
-		}
+		refs = append(refs, ref)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	d.FindingsResolved = missingFindings(from.Findings, to.Findings)
-	d.FindingsOpened = missingFindings(to.Findings, from.Findings)
+	refOf := func(ord int) (ObjectRef, error) {
+		if ord < 0 || ord >= len(refs) {
+			return ObjectRef{}, fmt.Errorf("row refers to object %d of %d", ord, len(refs))
+		}
+		return refs[ord], nil
+	}
+	removedCred := map[credKey]bool{}
+	err = from.credentials(func(ord int, c *inventory.Credential) error {
+		ref, err := refOf(ord)
+		if err != nil {
+			return err
+		}
+		k := credKey{ref.ID, c.KeyID}
+		before := credentialRef(ref, c)
+		i, ok := ix.creds.pos[k]
+		switch {
+		case !ok && !removedCred[k]:
+			removedCred[k] = true
+			d.CredentialsRemoved = append(d.CredentialsRemoved, before)
+		case ok && !ix.creds.seen[i]:
+			ix.creds.seen[i] = true
+			after := ix.credential(ix.creds.at[i])
+			if fields := changedFields(before, after); len(fields) > 0 {
+				d.CredentialsChanged = append(d.CredentialsChanged, CredentialChange{Before: before, After: after, Fields: fields})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	removedOwner := map[ownerKey]bool{}
+	err = from.owners(func(ord int, ow *inventory.Owner) error {
+		ref, err := refOf(ord)
+		if err != nil {
+			return err
+		}
+		k := ownerKey{ref.ID, ow.ID}
+		if i, ok := ix.owners.pos[k]; ok {
+			ix.owners.seen[i] = true
+		} else if !removedOwner[k] {
+			removedOwner[k] = true
+			d.OwnersRemoved = append(d.OwnersRemoved, ownerChange(ref, ow))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	removedPerm := map[permKey]bool{}
+	err = from.permissions(func(ord int, p *inventory.Permission) error {
+		ref, err := refOf(ord)
+		if err != nil {
+			return err
+		}
+		k := permKey{ref.ID, p.ResourceAppID, p.AppRoleID}
+		if i, ok := ix.perms.pos[k]; ok {
+			ix.perms.seen[i] = true
+		} else if !removedPerm[k] {
+			removedPerm[k] = true
+			d.PermissionsRemoved = append(d.PermissionsRemoved, permissionChange(ref, p))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	refs = nil
+	var found positions[string]
+	for i := range to.Findings {
+		found.add(to.Findings[i].ID, loc{item: int32(i)})
+	}
+	resolved := map[string]bool{}
+	err = from.findings(func(f *policy.Finding) error {
+		if i, ok := found.pos[f.ID]; ok {
+			found.seen[i] = true
+		} else if !resolved[f.ID] {
+			resolved[f.ID] = true
+			d.FindingsResolved = append(d.FindingsResolved, *f)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.ObjectsAdded = unseen(&ix.objects, ix.object)
+	d.CredentialsAdded = unseen(&ix.creds, ix.credential)
+	d.OwnersAdded = unseen(&ix.owners, ix.owner)
+	d.PermissionsAdded = unseen(&ix.perms, ix.permission)
+	d.FindingsOpened = unseen(&found, func(l loc) policy.Finding { return to.Findings[l.item] })
 
 	slices.SortFunc(d.ObjectsAdded, compareObjects)
 	slices.SortFunc(d.ObjectsRemoved, compareObjects)
@@ -155,30 +340,35 @@ func (d *Diff) Empty() bool {
 		len(d.FindingsOpened)+len(d.FindingsResolved) == 0
 }
 
-// keyed is a set of items in first-seen order; a repeated key keeps the
-// first item, so the result does not depend on map order.
-type keyed[K comparable, V any] struct {
-	keys  []K
-	byKey map[K]V
+// positions is where each key of one side first occurs, with a flag for
+// each that the other side matched; a repeated key keeps the first.
+type positions[K comparable] struct {
+	at   []loc
+	pos  map[K]int
+	seen []bool
 }
 
-func (k *keyed[K, V]) add(key K, v V) {
-	if k.byKey == nil {
-		k.byKey = make(map[K]V)
+// loc is an object's index and the index of an item in one of its lists.
+type loc struct{ object, item int32 }
+
+func (p *positions[K]) add(key K, l loc) {
+	if p.pos == nil {
+		p.pos = make(map[K]int)
 	}
-	if _, dup := k.byKey[key]; dup {
+	if _, dup := p.pos[key]; dup {
 		return
 	}
-	k.keys = append(k.keys, key)
-	k.byKey[key] = v
+	p.pos[key] = len(p.at)
+	p.at = append(p.at, l)
+	p.seen = append(p.seen, false)
 }
 
-// missing is the items of a whose keys b lacks.
-func missing[K comparable, V any](a, b keyed[K, V]) []V {
+// unseen is what nothing matched, each made by mk.
+func unseen[K comparable, V any](p *positions[K], mk func(loc) V) []V {
 	var out []V
-	for _, k := range a.keys {
-		if _, ok := b.byKey[k]; !ok {
-			out = append(out, a.byKey[k])
+	for i, l := range p.at {
+		if !p.seen[i] {
+			out = append(out, mk(l))
 		}
 	}
 	return out
@@ -188,33 +378,69 @@ type credKey struct{ object, key string }
 type ownerKey struct{ object, owner string }
 type permKey struct{ object, resourceApp, role string }
 
+// objectIndex locates to's items by key; the refs a diff lists are made
+// only for what it lists, so the index of a large tenant stays small.
 type objectIndex struct {
-	objects keyed[string, ObjectRef]
-	creds   keyed[credKey, CredentialRef]
-	owners  keyed[ownerKey, OwnerChange]
-	perms   keyed[permKey, PermissionChange]
+	t       *inventory.Tenant
+	objects positions[string]
+	creds   positions[credKey]
+	owners  positions[ownerKey]
+	perms   positions[permKey]
 }
 
 func indexObjects(t *inventory.Tenant) objectIndex {
-	var ix objectIndex
+	ix := objectIndex{t: t}
 	for i := range t.Objects {
 		o := &t.Objects[i]
-		ref := ObjectRef{Type: o.Type, ID: o.ID, AppID: o.AppID, DisplayName: o.DisplayName}
-		ix.objects.add(o.ID, ref)
-		for _, c := range o.Credentials {
-			ix.creds.add(credKey{o.ID, c.KeyID}, CredentialRef{Object: ref, Type: c.Type, KeyID: c.KeyID,
-				DisplayName: c.DisplayName, Hint: c.Hint, Thumbprint: c.Thumbprint, Start: c.Start, End: c.End})
+		ix.objects.add(o.ID, loc{int32(i), 0})
+		for j := range o.Credentials {
+			ix.creds.add(credKey{o.ID, o.Credentials[j].KeyID}, loc{int32(i), int32(j)})
 		}
-		for _, ow := range o.Owners {
-			ix.owners.add(ownerKey{o.ID, ow.ID}, OwnerChange{Object: ref, Type: ow.Type, ID: ow.ID,
-				DisplayName: ow.DisplayName, UserPrincipalName: ow.UserPrincipalName, Mail: ow.Mail})
+		for j := range o.Owners {
+			ix.owners.add(ownerKey{o.ID, o.Owners[j].ID}, loc{int32(i), int32(j)})
 		}
-		for _, p := range o.Permissions {
-			ix.perms.add(permKey{o.ID, p.ResourceAppID, p.AppRoleID}, PermissionChange{Object: ref,
-				Resource: p.Resource, ResourceAppID: p.ResourceAppID, AppRoleID: p.AppRoleID, Value: p.Value})
+		for j := range o.Permissions {
+			p := &o.Permissions[j]
+			ix.perms.add(permKey{o.ID, p.ResourceAppID, p.AppRoleID}, loc{int32(i), int32(j)})
 		}
 	}
 	return ix
+}
+
+func (ix *objectIndex) object(l loc) ObjectRef { return objectRef(&ix.t.Objects[l.object]) }
+
+func (ix *objectIndex) credential(l loc) CredentialRef {
+	o := &ix.t.Objects[l.object]
+	return credentialRef(objectRef(o), &o.Credentials[l.item])
+}
+
+func (ix *objectIndex) owner(l loc) OwnerChange {
+	o := &ix.t.Objects[l.object]
+	return ownerChange(objectRef(o), &o.Owners[l.item])
+}
+
+func (ix *objectIndex) permission(l loc) PermissionChange {
+	o := &ix.t.Objects[l.object]
+	return permissionChange(objectRef(o), &o.Permissions[l.item])
+}
+
+func objectRef(o *inventory.Object) ObjectRef {
+	return ObjectRef{Type: o.Type, ID: o.ID, AppID: o.AppID, DisplayName: o.DisplayName}
+}
+
+func credentialRef(ref ObjectRef, c *inventory.Credential) CredentialRef {
+	return CredentialRef{Object: ref, Type: c.Type, KeyID: c.KeyID, DisplayName: c.DisplayName, Hint: c.Hint,
+		Thumbprint: c.Thumbprint, Start: c.Start, End: c.End}
+}
+
+func ownerChange(ref ObjectRef, ow *inventory.Owner) OwnerChange {
+	return OwnerChange{Object: ref, Type: ow.Type, ID: ow.ID, DisplayName: ow.DisplayName,
+		UserPrincipalName: ow.UserPrincipalName, Mail: ow.Mail}
+}
+
+func permissionChange(ref ObjectRef, p *inventory.Permission) PermissionChange {
+	return PermissionChange{Object: ref, Resource: p.Resource, ResourceAppID: p.ResourceAppID,
+		AppRoleID: p.AppRoleID, Value: p.Value}
 }
 
 func changedFields(a, b CredentialRef) []string {
@@ -235,17 +461,6 @@ func changedFields(a, b CredentialRef) []string {
 		f = append(f, "thumbprint")
 	}
 	return f
-}
-
-func missingFindings(a, b []policy.Finding) []policy.Finding {
-	var ka, kb keyed[string, policy.Finding]
-	for _, f := range a {
-		ka.add(f.ID, f)
-	}
-	for _, f := range b {
-		kb.add(f.ID, f)
-	}
-	return missing(ka, kb)
 }
 
 func compareObjects(a, b ObjectRef) int {

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -162,6 +164,11 @@ func TestCompare(t *testing.T) {
 			},
 		},
 	}
+	stored := openTest(t, "sqlite://"+filepath.Join(t.TempDir(), "credwatch.db"))
+	storedID, err := stored.Save(context.Background(), clone(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			to := clone(t, base)
@@ -189,8 +196,80 @@ func TestCompare(t *testing.T) {
 			if empty := reflect.DeepEqual(tt.want, Diff{}); d.Empty() != empty {
 				t.Errorf("Empty() = %v, want %v", d.Empty(), empty)
 			}
+			// A scan diffed from the store, read row by row, gives the
+			// same diff as one loaded whole.
+			sd, err := stored.CompareStored(context.Background(), storedID, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotStored := *sd
+			gotStored.From, gotStored.To = ScanInfo{}, ScanInfo{}
+			if !reflect.DeepEqual(gotStored, tt.want) {
+				gj, _ := json.MarshalIndent(gotStored, "", "  ")
+				wj, _ := json.MarshalIndent(tt.want, "", "  ")
+				t.Errorf("stored diff = %s\nwant %s", gj, wj)
+			}
+			if sd.From.ID != storedID || sd.From.Objects != 3 || sd.From.Credentials != 3 || !sd.From.Complete {
+				t.Errorf("stored From = %+v", sd.From)
+			}
 		})
 	}
+}
+
+func TestCompareStoredRefuses(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, "sqlite://"+filepath.Join(t.TempDir(), "credwatch.db"))
+	complete, err := s.Save(ctx, sampleRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	partialID, err := s.Save(ctx, partial(sampleRecord(), "owners: 403"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := sampleRecord()
+	other.Tenant.ID = tenantB
+	tests := []struct {
+		name string
+		from int64
+		to   *Record
+		want error
+	}{
+		{"partial from", partialID, sampleRecord(), ErrIncompleteScan},
+		{"partial to", complete, partial(sampleRecord(), "owners: 403"), ErrIncompleteScan},
+		{"other tenant", complete, other, ErrTenantMismatch},
+		{"no such scan", 999, sampleRecord(), ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := s.CompareStored(ctx, tt.from, tt.to)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("CompareStored = %+v, %v; want %v", d, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBaseline(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTest(t, dsn)
+		rec := sampleRecord()
+		id, err := s.Save(ctx, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Baseline(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := policy.BaselineOf(rec.Tenant); !reflect.DeepEqual(got, want) {
+			t.Errorf("Baseline = %+v\nwant %+v", got, want)
+		}
+		if _, err := s.Baseline(ctx, id+100); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Baseline of a missing scan: %v, want ErrNotFound", err)
+		}
+	})
 }
 
 func TestCompareRefuses(t *testing.T) {

@@ -135,19 +135,48 @@ func (s *Store) load(ctx context.Context, id int64) (*Record, error) {
 	t := &inventory.Tenant{ID: si.TenantID, CollectedAt: si.CollectedAt, Source: si.Source,
 		Complete: si.Complete, Incomplete: si.Incomplete}
 	rd := reader{ctx: ctx, db: s.db, b: s.backend, id: id}
-	if t.Objects, err = rd.objects(); err != nil {
+	err = rd.objects(func(_ int, o *inventory.Object) error {
+		t.Objects = append(t.Objects, *o)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := rd.credentials(t.Objects); err != nil {
+	err = rd.credentials(func(ord int, c *inventory.Credential) error {
+		o, err := parent(t.Objects, ord)
+		if err == nil {
+			o.Credentials = append(o.Credentials, *c)
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := rd.owners(t.Objects); err != nil {
+	err = rd.owners(func(ord int, ow *inventory.Owner) error {
+		o, err := parent(t.Objects, ord)
+		if err == nil {
+			o.Owners = append(o.Owners, *ow)
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := rd.permissions(t.Objects); err != nil {
+	err = rd.permissions(func(ord int, p *inventory.Permission) error {
+		o, err := parent(t.Objects, ord)
+		if err == nil {
+			o.Permissions = append(o.Permissions, *p)
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	findings, err := rd.findings()
+	var findings []policy.Finding
+	err = rd.findings(func(f *policy.Finding) error {
+		findings = append(findings, *f)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -180,9 +209,11 @@ func (rd reader) each(table, q string, fn func(*sql.Rows) error) error {
 	return nil
 }
 
-func (rd reader) objects() ([]inventory.Object, error) {
-	var objs []inventory.Object
-	err := rd.each("objects", `SELECT ord, type, object_id, app_id, display_name, created_at, sign_in_audience,
+// objects calls fn with each object in saved order; its ordinal is its
+// index, which child rows refer to.
+func (rd reader) objects(fn func(ord int, o *inventory.Object) error) error {
+	n := 0
+	return rd.each("objects", `SELECT ord, type, object_id, app_id, display_name, created_at, sign_in_audience,
 		sp_type, app_owner_org_id, first_party, tags FROM objects WHERE scan_id = ? ORDER BY ord`,
 		func(rows *sql.Rows) error {
 			var (
@@ -195,9 +226,10 @@ func (rd reader) objects() ([]inventory.Object, error) {
 				&o.ServicePrincipalType, &o.AppOwnerOrganizationID, &o.FirstParty, &tags); err != nil {
 				return err
 			}
-			if ord != len(objs) {
-				return fmt.Errorf("object %d missing", len(objs))
+			if ord != n {
+				return fmt.Errorf("object %d missing", n)
 			}
+			n++
 			o.Type = inventory.ObjectType(typ)
 			var err error
 			if o.CreatedAt, err = decTime(created); err != nil {
@@ -206,10 +238,8 @@ func (rd reader) objects() ([]inventory.Object, error) {
 			if o.Tags, err = decStrings(tags); err != nil {
 				return err
 			}
-			objs = append(objs, o)
-			return nil
+			return fn(ord, &o)
 		})
-	return objs, err
 }
 
 // parent is the object a child row belongs to, checked against the objects
@@ -221,7 +251,9 @@ func parent(objs []inventory.Object, ord int) (*inventory.Object, error) {
 	return &objs[ord], nil
 }
 
-func (rd reader) credentials(objs []inventory.Object) error {
+// credentials calls fn with each credential and its object's ordinal, in
+// saved order.
+func (rd reader) credentials(fn func(ord int, c *inventory.Credential) error) error {
 	return rd.each("credentials", `SELECT object_ord, type, key_id, display_name, hint, start_at, end_at,
 		thumbprint, key_type, key_usage, paired_key_id, issuer, subject, audiences
 		FROM credentials WHERE scan_id = ? ORDER BY object_ord, ord`,
@@ -236,11 +268,8 @@ func (rd reader) credentials(objs []inventory.Object) error {
 				&c.KeyType, &c.Usage, &c.PairedKeyID, &c.Issuer, &c.Subject, &aud); err != nil {
 				return err
 			}
-			o, err := parent(objs, ord)
-			if err != nil {
-				return err
-			}
 			c.Type = inventory.CredentialType(typ)
+			var err error
 			if c.Start, err = decTime(start); err != nil {
 				return err
 			}
@@ -250,12 +279,12 @@ func (rd reader) credentials(objs []inventory.Object) error {
 			if c.Audiences, err = decStrings(aud); err != nil {
 				return err
 			}
-			o.Credentials = append(o.Credentials, c)
-			return nil
+			return fn(ord, &c)
 		})
 }
 
-func (rd reader) owners(objs []inventory.Object) error {
+// owners calls fn with each owner and its object's ordinal.
+func (rd reader) owners(fn func(ord int, ow *inventory.Owner) error) error {
 	return rd.each("owners", `SELECT object_ord, type, owner_id, display_name, user_principal_name, mail
 		FROM owners WHERE scan_id = ? ORDER BY object_ord, ord`,
 		func(rows *sql.Rows) error {
@@ -267,17 +296,13 @@ func (rd reader) owners(objs []inventory.Object) error {
 			if err := rows.Scan(&ord, &typ, &ow.ID, &ow.DisplayName, &ow.UserPrincipalName, &ow.Mail); err != nil {
 				return err
 			}
-			o, err := parent(objs, ord)
-			if err != nil {
-				return err
-			}
 			ow.Type = inventory.OwnerType(typ)
-			o.Owners = append(o.Owners, ow)
-			return nil
+			return fn(ord, &ow)
 		})
 }
 
-func (rd reader) permissions(objs []inventory.Object) error {
+// permissions calls fn with each permission and its object's ordinal.
+func (rd reader) permissions(fn func(ord int, p *inventory.Permission) error) error {
 	return rd.each("permissions", `SELECT object_ord, resource, resource_app_id, app_role_id, role_value
 		FROM permissions WHERE scan_id = ? ORDER BY object_ord, ord`,
 		func(rows *sql.Rows) error {
@@ -288,18 +313,13 @@ func (rd reader) permissions(objs []inventory.Object) error {
 			if err := rows.Scan(&ord, &p.Resource, &p.ResourceAppID, &p.AppRoleID, &p.Value); err != nil {
 				return err
 			}
-			o, err := parent(objs, ord)
-			if err != nil {
-				return err
-			}
-			o.Permissions = append(o.Permissions, p)
-			return nil
+			return fn(ord, &p)
 		})
 }
 
-func (rd reader) findings() ([]policy.Finding, error) {
-	var out []policy.Finding
-	err := rd.each("findings", `SELECT finding_id, rule_id, severity, object_type, object_id, app_id, app_name,
+// findings calls fn with each finding in saved order.
+func (rd reader) findings(fn func(f *policy.Finding) error) error {
+	return rd.each("findings", `SELECT finding_id, rule_id, severity, object_type, object_id, app_id, app_name,
 		key_id, message, deadline, evidence, suppressed, suppression_reason
 		FROM findings WHERE scan_id = ? ORDER BY ord`,
 		func(rows *sql.Rows) error {
@@ -326,8 +346,43 @@ func (rd reader) findings() ([]policy.Finding, error) {
 			if f.Evidence, err = decMap(ev); err != nil {
 				return err
 			}
-			out = append(out, f)
+			return fn(&f)
+		})
+}
+
+// Baseline reads what CW021 needs of a stored scan, its object ids and
+// credential key ids, without loading the scan.
+func (s *Store) Baseline(ctx context.Context, id int64) (*policy.Baseline, error) {
+	si, err := scanInfo(s.db.QueryRowContext(ctx, s.backend.rebind(`SELECT `+scanCols+` FROM scans WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read baseline of scan %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read baseline of scan %d: %w", id, err)
+	}
+	b := policy.NewBaseline(si.TenantID, si.CollectedAt, si.Complete)
+	rd := reader{ctx: ctx, db: s.db, b: s.backend, id: id}
+	err = rd.each("objects", `SELECT object_id FROM objects WHERE scan_id = ?`, func(rows *sql.Rows) error {
+		var oid string
+		if err := rows.Scan(&oid); err != nil {
+			return err
+		}
+		b.AddObject(oid)
+		return nil
+	})
+	if err == nil {
+		err = rd.each("credentials", `SELECT key_id, paired_key_id FROM credentials WHERE scan_id = ?`, func(rows *sql.Rows) error {
+			var key, paired string
+			if err := rows.Scan(&key, &paired); err != nil {
+				return err
+			}
+			b.AddKey(key)
+			b.AddKey(paired)
 			return nil
 		})
-	return out, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read baseline of scan %d: %w", id, err)
+	}
+	return b, nil
 }
