@@ -221,7 +221,8 @@ func scanOnce(c config, srv *emulator.Server, client emulator.Client, ca, work s
 	}
 	r.requests = r.stats.GraphRequests - before.GraphRequests
 	r.ru = r.stats.ResourceUnits - before.ResourceUnits
-	r.throttled = r.stats.Throttled - before.Throttled
+	// Budget 429s and those of the keyCredentials list limit alike.
+	r.throttled = r.stats.Throttled - before.Throttled + r.stats.KeyListsThrottled - before.KeyListsThrottled
 	r.stats.ByKind = diffKinds(r.stats.ByKind, before.ByKind)
 	return r, nil
 }

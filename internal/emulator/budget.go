@@ -64,11 +64,14 @@ type Throttling struct {
 	// WriteQuota writes per WriteWindow; defaults 3,000 per 2 min 30 s.
 	WriteQuota  int
 	WriteWindow time.Duration
+	// KeyCredentialLists bounds the application lists that $select
+	// keyCredentials, per minute per tenant, whoever asks; default 150.
+	KeyCredentialLists int
 }
 
 func (t Throttling) normalize(users int) (Throttling, error) {
-	if t.ResourceUnits < 0 || t.Window < 0 || t.WriteQuota < 0 || t.WriteWindow < 0 {
-		return t, fmt.Errorf("throttling: ResourceUnits, Window, WriteQuota and WriteWindow must not be negative")
+	if t.ResourceUnits < 0 || t.Window < 0 || t.WriteQuota < 0 || t.WriteWindow < 0 || t.KeyCredentialLists < 0 {
+		return t, fmt.Errorf("throttling: ResourceUnits, Window, WriteQuota, WriteWindow and KeyCredentialLists must not be negative")
 	}
 	switch t.Size {
 	case "":
@@ -88,6 +91,9 @@ func (t Throttling) normalize(users int) (Throttling, error) {
 	}
 	if t.WriteWindow == 0 {
 		t.WriteWindow = 150 * time.Second
+	}
+	if t.KeyCredentialLists == 0 {
+		t.KeyCredentialLists = 150
 	}
 	return t, nil
 }

@@ -281,3 +281,39 @@ func TestExpandedListPagesHoldAtMost100(t *testing.T) {
 		t.Errorf("$top under the cap: %d, want 30", len(g.values()))
 	}
 }
+
+// TestKeyCredentialListLimit: application lists that select keyCredentials
+// have their own per-tenant limit; other lists and throttling off do not.
+func TestKeyCredentialListLimit(t *testing.T) {
+	e := throttledEnv(t, Throttling{KeyCredentialLists: 2})
+	tok := e.token(t, readerID)
+	const withKeys = "/v1.0/applications?$select=id,keyCredentials"
+	for i := range 2 {
+		if g := e.get(t, tok, withKeys); g.status != 200 {
+			t.Fatalf("request %d: status %d: %s", i, g.status, g.raw)
+		}
+	}
+	if g := e.get(t, tok, "/v1.0/applications?$select=id,passwordCredentials"); g.status != 200 {
+		t.Errorf("list without keyCredentials: status %d", g.status)
+	}
+	g := e.get(t, tok, withKeys)
+	if g.status != 429 || g.header.Get("Retry-After") != "60" || g.errCode() != "TooManyRequests" {
+		t.Fatalf("third list: status %d, Retry-After %q, code %q; want 429, 60, TooManyRequests",
+			g.status, g.header.Get("Retry-After"), g.errCode())
+	}
+	e.clock.Set(testStart.Add(time.Minute))
+	if g := e.get(t, tok, withKeys); g.status != 200 {
+		t.Errorf("a minute on: status %d", g.status)
+	}
+	if st := e.srv.Stats(); st.KeyListsThrottled != 1 {
+		t.Errorf("KeyListsThrottled = %d, want 1", st.KeyListsThrottled)
+	}
+
+	off := newEnv(t, Faults{})
+	tok = off.token(t, readerID)
+	for i := range 200 {
+		if g := off.get(t, tok, withKeys); g.status != 200 {
+			t.Fatalf("throttling off, request %d: status %d", i, g.status)
+		}
+	}
+}

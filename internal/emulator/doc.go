@@ -40,7 +40,8 @@
 // with a Retry-After after which it would be paid, x-ms-throttle-scope and
 // x-ms-throttle-information, and responses carry
 // x-ms-throttle-limit-percentage once more than 80% of the budget is used.
-// Requests inside a $batch pay one by one. As Graph does, a list with
+// Application lists that $select keyCredentials are also held to 150 a
+// minute per tenant (Throttling.KeyCredentialLists). Requests inside a $batch pay one by one. As Graph does, a list with
 // $expand returns at most 100 objects a page whatever $top says.
 //
 // applications/delta and servicePrincipals/delta serve delta queries:

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/credwatch/credwatch/internal/msgraph"
@@ -193,7 +194,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rt route, i
 		s.writeGraphError(w, gerr)
 		return
 	}
-	if gerr := s.gate(w, rt, c); gerr != nil {
+	if gerr := s.gate(w, r, rt, c); gerr != nil {
 		s.writeGraphError(w, gerr)
 		return
 	}
@@ -278,9 +279,19 @@ func (s *Server) charge(w http.ResponseWriter, r *http.Request, rt route, c *cal
 	return nil
 }
 
-// gate applies what stands between an authorised caller and the audit
-// and report data: the licence, then the reports throttle.
-func (s *Server) gate(w http.ResponseWriter, rt route, c *caller) *graphError {
+// gate applies the limits beyond the budget: on application lists that
+// select keyCredentials, their own per-tenant rate (with Throttling on);
+// on the audit and report data, the licence, then the reports throttle.
+func (s *Server) gate(w http.ResponseWriter, r *http.Request, rt route, c *caller) *graphError {
+	if rt.kind == kindListApps && s.budget.cfg.Enabled && selectsKeyCredentials(r) {
+		if wait, ok := s.keyLists.admit("", s.now()); !ok {
+			s.stats.update(func(st *Stats) { st.KeyListsThrottled++ })
+			w.Header().Set("Retry-After", strconv.Itoa(wait))
+			return &graphError{http.StatusTooManyRequests, "TooManyRequests", "Too many requests for this tenant and application. Please retry after the number of seconds in the Retry-After header.",
+				map[string]string{"code": "429", "message": "Please retry after", "status": "429"}}
+		}
+		return nil
+	}
 	switch rt.kind {
 	case kindSignIns, kindCredUsage:
 		if s.nonPremium {
@@ -299,4 +310,14 @@ func (s *Server) gate(w http.ResponseWriter, rt route, c *caller) *graphError {
 			map[string]string{"code": "429", "message": "Please retry after", "status": "429"}}
 	}
 	return nil
+}
+
+// selectsKeyCredentials reports a $select naming keyCredentials.
+func selectsKeyCredentials(r *http.Request) bool {
+	for _, f := range strings.Split(r.URL.Query().Get("$select"), ",") {
+		if strings.EqualFold(strings.TrimSpace(f), "keyCredentials") {
+			return true
+		}
+	}
+	return false
 }

@@ -68,6 +68,7 @@ type Server struct {
 	act        *activityState
 	nonPremium bool
 	throttle   *throttle
+	keyLists   *throttle // application lists selecting keyCredentials
 	budget     *budget
 	// changes logs what writes and Mutate changed, for delta queries.
 	changes changeLog
@@ -149,6 +150,8 @@ func Start(opts Options) (*Server, error) {
 	if s.budget, err = newBudget(opts.Throttling, dir.users()); err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
+	// The keyCredentials list limit is per tenant, so one key for all.
+	s.keyLists, _ = newThrottle(RateLimit{Requests: s.budget.cfg.KeyCredentialLists, Window: time.Minute})
 
 	listen := opts.Listen
 	if listen == "" {

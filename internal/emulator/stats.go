@@ -37,6 +37,9 @@ type Stats struct {
 	// ReportsThrottled counts 429s from the reports limit (Options.ReportsLimit),
 	// not from injected faults.
 	ReportsThrottled int
+	// KeyListsThrottled counts 429s from the limit on application lists
+	// that select keyCredentials (Throttling.KeyCredentialLists).
+	KeyListsThrottled int
 
 	// ResourceUnits is what the directory budget charged (Throttling),
 	// whether or not it is enforced; Throttled counts the 429s it gave.

@@ -33,19 +33,7 @@ var goldenCases = []struct {
 func TestModelMatchesGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.golden, func(t *testing.T) {
-			var snaps []*Snapshot
-			for _, f := range tc.files {
-				s, err := LoadFile(filepath.Join("testdata", f))
-				if err != nil {
-					t.Fatal(err)
-				}
-				snaps = append(snaps, s)
-			}
-			s, err := Merge(snaps...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tenant, err := Build(s, "snapshot:"+strings.Join(tc.files, ","))
+			tenant, err := Build(loadCase(t, tc.files), "snapshot:"+strings.Join(tc.files, ","))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,26 +65,11 @@ func TestModelMatchesGolden(t *testing.T) {
 func TestConsumeBuildsTheSameModel(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.golden, func(t *testing.T) {
-			load := func() *Snapshot {
-				var snaps []*Snapshot
-				for _, f := range tc.files {
-					s, err := LoadFile(filepath.Join("testdata", f))
-					if err != nil {
-						t.Fatal(err)
-					}
-					snaps = append(snaps, s)
-				}
-				s, err := Merge(snaps...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
-			want, err := Build(load(), "x")
+			want, err := Build(loadCase(t, tc.files), "x")
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := load()
+			s := loadCase(t, tc.files)
 			got, err := Consume(s, "x")
 			if err != nil {
 				t.Fatal(err)
@@ -110,4 +83,22 @@ func TestConsumeBuildsTheSameModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadCase loads a golden case's files and merges them.
+func loadCase(t *testing.T, files []string) *Snapshot {
+	t.Helper()
+	var snaps []*Snapshot
+	for _, f := range files {
+		s, err := LoadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, s)
+	}
+	s, err := Merge(snaps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
