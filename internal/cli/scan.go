@@ -40,10 +40,11 @@ func newScanCmd(e *env) *cobra.Command {
 				}
 				threshold = &s
 			}
-			cfg, err := loadConfigFor(configPath, scannedTenant(&src))
+			file, err := loadConfigFile(configPath)
 			if err != nil {
 				return err
 			}
+			cfg := policyFor(file, scannedTenant(&src))
 			if src.demo && configPath == "" {
 				demoConfig(cfg)
 			}
@@ -63,14 +64,19 @@ func newScanCmd(e *env) *cobra.Command {
 			// With history, a live scan after the first reads only what
 			// changed (Graph delta queries); --full reads everything.
 			source = scan.Incremental(source, st, scan.IncrementalOptions{Full: full})
-			res, err := scan.Run(ctx, source, scan.Options{Config: cfg, Store: st, Activity: true, Now: e.now, Logger: e.logger})
+			so := scan.Options{Config: cfg, Store: st, Activity: true, Now: e.now, Logger: e.logger}
+			if file != nil && len(src.snapshots) > 0 {
+				// A file's tenant is known once read: judge it by its entry.
+				so.ConfigFor = file.PolicyFor
+			}
+			res, err := scan.Run(ctx, source, so)
 			p.done()
 			if err != nil {
 				return scanError(err)
 			}
 			t, findings, changes, now := res.Tenant, res.Findings, res.Changes, res.At
 			doc := report.NewScan(t, findings, now)
-			opts := report.Options{ShowSuppressed: showSuppressed, Rules: reportRules(cfg), Now: now}
+			opts := report.Options{ShowSuppressed: showSuppressed, Rules: reportRules(res.Config), Now: now}
 			if err := writeOutput(e.stdout, out, func(w io.Writer) error {
 				if err := report.Write(w, format, doc, opts); err != nil {
 					return err
@@ -131,14 +137,33 @@ func loadConfig(path string) (*policy.Config, error) { return loadConfigFor(path
 // the file lists it. The file is validated whole, every tenant's
 // overrides included.
 func loadConfigFor(path, tenantID string) (*policy.Config, error) {
+	file, err := loadConfigFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return policyFor(file, tenantID), nil
+}
+
+// loadConfigFile reads and validates a configuration file; nil without
+// one.
+func loadConfigFile(path string) (*config.Config, error) {
 	if path == "" {
-		return policy.DefaultConfig(), nil
+		return nil, nil
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return cfg.PolicyFor(tenantID), nil
+	return cfg, nil
+}
+
+// policyFor is the policy tenantID is judged by under file (the defaults
+// without one).
+func policyFor(file *config.Config, tenantID string) *policy.Config {
+	if file == nil {
+		return policy.DefaultConfig()
+	}
+	return file.PolicyFor(tenantID)
 }
 
 // scannedTenant is the tenant the source flags name before anything is

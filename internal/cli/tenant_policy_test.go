@@ -36,7 +36,8 @@ func countRules(t *testing.T, findings []struct {
 }
 
 // scan --config judges the scanned tenant by its entry's overrides when
-// the configuration lists it, and by the top-level policy otherwise.
+// the configuration lists it, and by the top-level policy otherwise, for
+// the demo and snapshot files alike.
 func TestScanUsesTheScannedTenantsOverrides(t *testing.T) {
 	const override = `
     policy:
@@ -44,17 +45,27 @@ func TestScanUsesTheScannedTenantsOverrides(t *testing.T) {
         CW008: {enabled: false}
         CW002: {severity: info}
 `
+	// A snapshot file's tenant is known only once it is read.
+	snap := filepath.Join(t.TempDir(), "demo.json")
+	if r := runCLI(t, "snapshot", "--demo", "-o", snap); r.code != ExitOK {
+		t.Fatalf("snapshot: exit %d: %s", r.code, r.stderr)
+	}
 	tests := []struct {
 		name      string
 		config    string
+		source    []string
 		overrides bool // whether the scanned tenant's overrides apply
 	}{
 		{"demo tenant listed with overrides",
-			"tenants:\n  - id: " + tenantgen.DemoTenantID + override, true},
+			"tenants:\n  - id: " + tenantgen.DemoTenantID + override, []string{"--demo"}, true},
 		{"demo tenant listed in another letter case",
-			"tenants:\n  - id: " + strings.ToUpper(tenantgen.DemoTenantID) + override, true},
+			"tenants:\n  - id: " + strings.ToUpper(tenantgen.DemoTenantID) + override, []string{"--demo"}, true},
 		{"overrides belong to another tenant",
-			"tenants:\n  - id: " + tenantgen.DemoTenantID + "\n  - id: fabrikam.example" + override, false},
+			"tenants:\n  - id: " + tenantgen.DemoTenantID + "\n  - id: fabrikam.example" + override, []string{"--demo"}, false},
+		{"snapshot of a listed tenant",
+			"tenants:\n  - id: " + tenantgen.DemoTenantID + override, []string{"--snapshot", snap}, true},
+		{"snapshot of another tenant",
+			"tenants:\n  - id: fabrikam.example" + override, []string{"--snapshot", snap}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,7 +73,8 @@ func TestScanUsesTheScannedTenantsOverrides(t *testing.T) {
 			if err := os.WriteFile(cfg, []byte(tt.config), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			r := runCLI(t, "scan", "--demo", "--config", cfg, "--format", "json")
+			args := append([]string{"scan", "--config", cfg, "--format", "json"}, tt.source...)
+			r := runCLI(t, args...)
 			if r.code != ExitOK {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,10 @@ const DefaultLookback = 7 * 24 * time.Hour
 // Options configure one run.
 type Options struct {
 	Config *policy.Config
+	// ConfigFor, when set, picks the policy by the tenant read, for sources
+	// that learn their tenant only by reading it (snapshot files); a nil
+	// result, or an empty tenant id, falls back to Config.
+	ConfigFor func(tenantID string) *policy.Config
 	// Store records the scan and supplies the previous one; nil runs
 	// without history.
 	Store *store.Store
@@ -41,6 +46,8 @@ type Result struct {
 	At       time.Time
 	Tenant   *inventory.Tenant
 	Findings []policy.Finding
+	// Config is the policy the findings were judged by.
+	Config   *policy.Config
 	Evidence *activity.Evidence
 	// Record is the stored scan (nil without a store); Previous the last
 	// complete scan before it, if any; Changes the diff between the two
@@ -107,7 +114,11 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 			return nil, fmt.Errorf("previous scan: %w", err)
 		}
 	}
-	res := &Result{At: started, Tenant: t, Findings: policy.EvaluateInput(in, o.Config), Evidence: ev, Previous: prev}
+	cfg := o.Config
+	if o.ConfigFor != nil && t.ID != "" {
+		cfg = cmp.Or(o.ConfigFor(t.ID), cfg)
+	}
+	res := &Result{At: started, Tenant: t, Findings: policy.EvaluateInput(in, cfg), Config: cfg, Evidence: ev, Previous: prev}
 	if o.Store == nil {
 		return res, nil
 	}
