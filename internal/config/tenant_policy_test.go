@@ -22,6 +22,7 @@ type effective struct {
 	networkApps               []string
 	exceptionRules            []string
 	vaults                    []string
+	rotateTo                  string // the vault a new secret of any app goes to
 }
 
 func summarize(p *policy.Config) effective {
@@ -43,12 +44,16 @@ func summarize(p *policy.Config) effective {
 	for _, k := range p.KeyVaults {
 		e.vaults = append(e.vaults, k.Name)
 	}
+	if t, ok := p.RotationTargetFor("22222222-2222-2222-2222-222222222222", "billing-api", ""); ok {
+		e.rotateTo = t.Vault
+	}
 	return e
 }
 
 // Each tenant is judged by the top-level policy with its own overrides
-// merged in: scalars replace, mappings merge by key, lists append (or are
-// replaced with !replace), and no tenant's overrides reach another.
+// merged in: scalars replace, mappings merge by key, lists add the tenant's
+// items before the top level's (or are replaced with !replace), and no
+// tenant's overrides reach another.
 func TestTenantPolicyOverridesMerge(t *testing.T) {
 	cfg, err := Load(filepath.Join("testdata", "tenants.yaml"))
 	if err != nil {
@@ -60,14 +65,18 @@ func TestTenantPolicyOverridesMerge(t *testing.T) {
 		networkApps:    []string{"payroll-*"},
 		exceptionRules: []string{"CW003"},
 		vaults:         []string{"kv-shared"},
+		rotateTo:       "kv-shared",
 	}
 	fabrikam := top
 	fabrikam.criticalDays, fabrikam.cw002Severity, fabrikam.cw005Enabled = 14, "critical", false
 	northwind := top
-	northwind.actors = []string{"admin@contoso.example", "github-deploy*"}
+	// A tenant's own entries come first: where the first match wins, its
+	// exception, target or network does.
+	northwind.actors = []string{"github-deploy*", "admin@contoso.example"}
 	northwind.networkApps = []string{"*"}
-	northwind.exceptionRules = []string{"CW003", "CW006"}
-	northwind.vaults = []string{"kv-shared", "kv-northwind"}
+	northwind.exceptionRules = []string{"CW006", "CW003"}
+	northwind.vaults = []string{"kv-northwind", "kv-shared"}
+	northwind.rotateTo = "kv-northwind"
 	tailspin := top
 	tailspin.cw002Severity, tailspin.exceptionRules = "", nil
 

@@ -154,6 +154,14 @@ type decoder struct {
 	// validation sees it, to the path written in the override.
 	merge bool
 	alias map[string]string
+	// appended are the lists an override added to, with how many items
+	// came from the top level, so Merge can put the override's first.
+	appended []appendedList
+}
+
+type appendedList struct {
+	v    reflect.Value
+	base int
 }
 
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
@@ -251,6 +259,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			d.decode(item, s.Index(base+i), ip)
 		}
 		v.Set(s)
+		if base > 0 && len(n.Content) > 0 {
+			d.appended = append(d.appended, appendedList{v, base})
+		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			d.mismatch(n, path, v.Type())

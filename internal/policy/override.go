@@ -82,6 +82,17 @@ func (c *Config) Merge(o Override, path string) (*Config, []*ConfigError) {
 			e.Path = joinPath(path, e.Path)
 		}
 	}
+	// Validated in the order written, so a problem names the override's
+	// item; used with the override's items first, so where the first
+	// match wins (exceptions, rotation targets, tiers, networks) the
+	// tenant's own entry does.
+	for _, l := range d.appended {
+		n := l.v.Len()
+		s := reflect.MakeSlice(l.v.Type(), n, n)
+		reflect.Copy(s, l.v.Slice(l.base, n))
+		reflect.Copy(s.Slice(n-l.base, n), l.v.Slice(0, l.base))
+		l.v.Set(s)
+	}
 	return &merged, errs
 }
 
