@@ -39,8 +39,8 @@ type childResult struct {
 	Complete bool          `json:"complete"`
 	Findings int           `json:"findings"`
 	// LiveRead and LiveEnd are the live heap, in bytes, once the tenant
-	// is read (the snapshot) and once the scan is recorded (the
-	// inventory, findings and the previous scan).
+	// is read (the snapshot) and once the scan is recorded and compared
+	// with the previous one (the inventory and findings).
 	LiveRead, LiveEnd uint64 `json:",omitempty"`
 }
 

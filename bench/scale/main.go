@@ -266,7 +266,7 @@ func printSize(n int, best plan, budget int, c config, full scanRun, nr *naiveRe
 	tw.Flush()
 	fmt.Printf("  minimum plan: %s lists, %d requests in a chain of %d pages; %d objects inventoried, %d findings\n",
 		best.name, best.requests, best.chain, full.child.Objects, full.child.Findings)
-	fmt.Printf("  scanner live heap: full scan %s once read, %s at the end; incremental %s once read, %s at the end (with the previous scan loaded)\n",
+	fmt.Printf("  scanner live heap: full scan %s once read, %s at the end; incremental %s once read, %s at the end\n",
 		mib(full.child.LiveRead), mib(full.child.LiveEnd), mib(delta.child.LiveRead), mib(delta.child.LiveEnd))
 	fmt.Printf("  full scan by kind: %s\n", kinds(full.stats.ByKind))
 	fmt.Printf("  incremental by kind: %s\n", kinds(delta.stats.ByKind))

@@ -65,8 +65,10 @@ func newScanCmd(e *env) *cobra.Command {
 			// changed (Graph delta queries); --full reads everything.
 			source = scan.Incremental(source, st, scan.IncrementalOptions{Full: full})
 			so := scan.Options{Config: cfg, Store: st, Activity: true, Now: e.now, Logger: e.logger}
-			if file != nil && len(src.snapshots) > 0 {
-				// A file's tenant is known once read: judge it by its entry.
+			if file != nil {
+				// Judge the tenant read by its entry: a snapshot's is known
+				// only once read, and --tenant may name it by another id
+				// (a domain for its GUID) than the configuration does.
 				so.ConfigFor = file.PolicyFor
 			}
 			res, err := scan.Run(ctx, source, so)

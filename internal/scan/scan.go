@@ -123,18 +123,22 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 		return res, nil
 	}
 	rec := &store.Record{Tenant: t, Findings: res.Findings, ScannedAt: started}
+	if prev != nil && t.Complete {
+		// Before saving, so a failure leaves this scan unrecorded and the
+		// next one diffs from prev again. Read row by row: the previous
+		// scan of a large tenant is never held beside this one.
+		if res.Changes, err = o.Store.CompareStored(ctx, prev.ID, rec); err != nil {
+			return nil, fmt.Errorf("compare with scan %d: %w", prev.ID, err)
+		}
+	}
 	id, err := o.Store.Save(ctx, rec)
 	if err != nil {
 		return nil, fmt.Errorf("record scan: %w", err)
 	}
 	rec.ID = id
 	res.Record = rec
-	if prev != nil && t.Complete {
-		// Read row by row: the previous scan of a large tenant is never
-		// held beside this one.
-		if res.Changes, err = o.Store.CompareStored(ctx, prev.ID, rec); err != nil {
-			return nil, fmt.Errorf("compare with scan %d: %w", prev.ID, err)
-		}
+	if res.Changes != nil {
+		res.Changes.To.ID = id
 	}
 	o.Logger.Info("scan recorded", "scan", id, "tenant", t.ID, "complete", t.Complete, "findings", len(res.Findings))
 	return res, nil

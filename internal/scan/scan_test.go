@@ -183,6 +183,9 @@ func TestTwoScansWithChangesBetween(t *testing.T) {
 	if d == nil {
 		t.Fatal("second scan has no diff")
 	}
+	if d.From.ID != first.Record.ID || d.To.ID != second.Record.ID || d.To.ID == 0 {
+		t.Errorf("diff from scan %d to %d, want %d to %d", d.From.ID, d.To.ID, first.Record.ID, second.Record.ID)
+	}
 	var creds []string
 	for _, c := range d.CredentialsAdded {
 		creds = append(creds, c.Object.DisplayName+"/"+c.KeyID)
