@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/credwatch/credwatch/internal/azure/loganalytics"
 	"github.com/credwatch/credwatch/internal/emulator"
 	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
@@ -33,8 +32,9 @@ client's secret only to --client-secret-out, never to the terminal.
 
 Beside it, on a port of its own (--logs-listen), it serves the Azure Monitor
 Logs Ingestion API with one data collection rule declaring credwatch's two
-streams, on which the scanner client holds Monitoring Metrics Publisher.
---ca-out holds the CAs of both endpoints.`,
+streams as docs/sentinel/credwatch-dcr.json does, on which the scanner
+client's service principal (by object id, as Azure assigns roles) holds
+Monitoring Metrics Publisher. --ca-out holds the CAs of both endpoints.`,
 		Example: `  credwatch emulator --listen 127.0.0.1:8443 --ca-out ca.pem --client-secret-out secret.txt
   credwatch emulator --apps 10000 --seed 7 --latency 20ms --client-secret-out secret.txt
   credwatch emulator --snapshot tenant.json --client-secret-out secret.txt`,
@@ -62,6 +62,7 @@ streams, on which the scanner client holds Monitoring Metrics Publisher.
 				return err
 			}
 			client := emulator.Client{ID: scan.DemoClientID, Secret: secret, Roles: scan.DemoRoles}
+			scannerOID := scannerObjectID(dir)
 			srv, err := emulator.Start(emulator.Options{Listen: listen, Directory: dir, Clients: []emulator.Client{client}, Faults: faults, Logger: e.logger})
 			if err != nil {
 				return fmt.Errorf("start emulator: %w", err)
@@ -74,9 +75,13 @@ streams, on which the scanner client holds Monitoring Metrics Publisher.
 				}
 				logsListen = net.JoinHostPort(host, "0")
 			}
-			streams := []string{loganalytics.FindingsStream, loganalytics.CredentialsStream}
+			rule := logsingestion.DemoRule(scannerOID)
+			var streams []string
+			for _, s := range rule.Streams {
+				streams = append(streams, s.Name)
+			}
 			logs, err := logsingestion.Start(logsingestion.Options{Listen: logsListen, TenantID: srv.TenantID(), AuthorityHost: srv.AuthorityHost(),
-				HTTPClient: srv.Client(), Rules: []logsingestion.Rule{logsingestion.DemoRule(client.ID, streams...)}, Logger: e.logger})
+				HTTPClient: srv.Client(), Rules: []logsingestion.Rule{rule}, Logger: e.logger})
 			if err != nil {
 				return fmt.Errorf("start logs ingestion emulator: %w", err)
 			}
@@ -97,6 +102,7 @@ streams, on which the scanner client holds Monitoring Metrics Publisher.
 			fmt.Fprintf(w, "  authority host:  %s\n", srv.AuthorityHost())
 			fmt.Fprintf(w, "  graph url:       %s\n", srv.GraphURL())
 			fmt.Fprintf(w, "  scanner client:  %s\n", client.ID)
+			fmt.Fprintf(w, "  scanner sp id:   %s\n", scannerOID)
 			fmt.Fprintf(w, "  logs endpoint:   %s\n", logs.Endpoint())
 			fmt.Fprintf(w, "  logs rule id:    %s\n", logsingestion.DemoRuleID)
 			fmt.Fprintf(w, "  logs streams:    %s\n", strings.Join(streams, ", "))
@@ -125,6 +131,25 @@ streams, on which the scanner client holds Monitoring Metrics Publisher.
 	f.DurationVar(&faults.Latency, "latency", 0, "add `DURATION` of latency to every Graph response")
 	f.DurationVar(&faults.Jitter, "jitter", 0, "add up to `DURATION` of random latency on top")
 	return cmd
+}
+
+// scannerObjectID is the object id of the scanner client's service
+// principal in dir, the oid of its tokens, which the logs rule's role
+// assignment names as Azure's do. A directory without one (the demo and
+// generated tenants) gets the demo client's, reachable but not listed, so
+// the tenant served looks as before.
+func scannerObjectID(dir *msgraph.Directory) string {
+	// The token service takes the first service principal with the
+	// client's app id, listed ones before the others.
+	for _, sps := range [][]msgraph.ServicePrincipal{dir.ServicePrincipals, dir.Resources} {
+		for _, sp := range sps {
+			if strings.EqualFold(sp.AppID, scan.DemoClientID) && sp.ID != "" {
+				return sp.ID
+			}
+		}
+	}
+	dir.Resources = append(dir.Resources, scan.DemoClientServicePrincipal())
+	return scan.DemoClientObjectID
 }
 
 func orDefault(s, def string) string {

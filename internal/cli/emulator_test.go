@@ -14,6 +14,8 @@ import (
 
 	"github.com/credwatch/credwatch/internal/azure"
 	"github.com/credwatch/credwatch/internal/azure/loganalytics"
+	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/scan"
 )
 
 // syncBuffer lets the test read what a command running in another
@@ -182,22 +184,62 @@ func TestStandaloneEmulatorServesLogsIngestion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	upload := func(scope string) error {
+	if got := field("scanner sp id"); got != scan.DemoClientObjectID {
+		t.Errorf("scanner sp id %q, want %s", got, scan.DemoClientObjectID)
+	}
+	row := map[string]any{"TimeGenerated": demoNow, "EntraTenantId": "tenant-1", "FindingId": "f-1", "RuleId": "CW001"}
+	upload := func(scope string, extra map[string]any) error {
 		c, err := loganalytics.New(cred, loganalytics.Options{Endpoint: field("logs endpoint"), RuleID: field("logs rule id"),
 			Stream: loganalytics.FindingsStream, Scope: scope, HTTPClient: hc, MaxAttempts: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rows := loganalytics.FindingRows("tenant-1", demoNow, nil)
-		rows = append(rows, map[string]any{"TimeGenerated": demoNow, "EntraTenantId": "tenant-1", "FindingId": "f-1", "RuleId": "CW001"})
+		rows = append(rows, row)
+		if extra != nil {
+			rows = append(rows, extra)
+		}
 		_, err = c.Upload(ctx, rows)
 		return err
 	}
-	if err := upload(""); err != nil {
+	// The role is assigned to the scanner's service principal, which its
+	// tokens name by object id.
+	if err := upload("", nil); err != nil {
 		t.Fatalf("upload as the scanner client: %v", err)
 	}
 	var le *loganalytics.Error
-	if err := upload("https://graph.microsoft.com/.default"); !errors.As(err, &le) || le.StatusCode != 401 {
+	if err := upload("https://graph.microsoft.com/.default", nil); !errors.As(err, &le) || le.StatusCode != 401 {
 		t.Errorf("upload with a Graph token: %v, want 401", err)
+	}
+	// The rule declares the template's columns: one it lacks is refused.
+	undeclared := map[string]any{"TimeGenerated": demoNow, "EntraTenantId": "tenant-1", "FindingId": "f-2", "NotInTheTemplate": "x"}
+	if err := upload("", undeclared); !errors.As(err, &le) || le.StatusCode != 400 {
+		t.Errorf("upload of a column the template does not declare: %v, want 400", err)
+	}
+}
+
+// TestScannerObjectIDIsThatOfItsServicePrincipal: the logs rule's role
+// assignment names the object id the token service puts in the scanner's
+// tokens, whether the tenant served holds its service principal or not.
+func TestScannerObjectIDIsThatOfItsServicePrincipal(t *testing.T) {
+	const listed = "5b1e0000-0000-4000-8000-000000000001"
+	cases := []struct {
+		name          string
+		dir           msgraph.Directory
+		want          string
+		resourcesLeft int
+	}{
+		{"none", msgraph.Directory{}, scan.DemoClientObjectID, 1},
+		{"listed", msgraph.Directory{ServicePrincipals: []msgraph.ServicePrincipal{{ID: "other", AppID: "x"}, {ID: listed, AppID: strings.ToUpper(scan.DemoClientID)}}}, listed, 0},
+		{"a resource", msgraph.Directory{Resources: []msgraph.ServicePrincipal{{ID: listed, AppID: scan.DemoClientID}}}, listed, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tc.dir
+			if got := scannerObjectID(&dir); got != tc.want || len(dir.Resources) != tc.resourcesLeft || len(dir.ServicePrincipals) != len(tc.dir.ServicePrincipals) {
+				t.Errorf("scannerObjectID = %s with %d resources and %d listed, want %s with %d resources and the listed ones unchanged",
+					got, len(dir.Resources), len(dir.ServicePrincipals), tc.want, tc.resourcesLeft)
+			}
+		})
 	}
 }

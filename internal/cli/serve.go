@@ -241,7 +241,7 @@ func (r *runner) initLogAnalytics() error {
 	var cred azcore.TokenCredential
 	var hc *http.Client
 	if la == nil && r.demo {
-		d, err := scan.StartDemoIngestion(scan.ReadOptions{Logger: r.e.logger, Now: r.e.now}, loganalytics.FindingsStream, loganalytics.CredentialsStream)
+		d, err := scan.StartDemoIngestion(scan.ReadOptions{Logger: r.e.logger, Now: r.e.now})
 		if err != nil {
 			return err
 		}

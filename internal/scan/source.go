@@ -189,20 +189,37 @@ type DemoIngestion struct {
 	sts    *emulator.Server
 }
 
-// StartDemoIngestion starts the demo's ingestion endpoint, declaring the
-// streams given.
-func StartDemoIngestion(o ReadOptions, streams ...string) (*DemoIngestion, error) {
+// DemoClientObjectID is the object id of the demo client's service
+// principal where an emulator pins it (DemoClientServicePrincipal): the
+// oid of its tokens, which Azure role assignments name.
+const DemoClientObjectID = "0b1ec7ed-0000-4000-8000-00000000c0de"
+
+// DemoClientServicePrincipal is the demo client's service principal, for
+// an emulator's Directory.Resources: the token service then signs the
+// client's tokens with DemoClientObjectID as oid, and Graph does not list
+// it.
+func DemoClientServicePrincipal() msgraph.ServicePrincipal {
+	return msgraph.ServicePrincipal{ID: DemoClientObjectID, AppID: DemoClientID, DisplayName: "credwatch demo client",
+		ServicePrincipalType: "Application"}
+}
+
+// StartDemoIngestion starts the demo's ingestion endpoint, whose rule
+// declares credwatch's two streams as docs/sentinel/credwatch-dcr.json
+// does and gives the demo client's service principal Monitoring Metrics
+// Publisher.
+func StartDemoIngestion(o ReadOptions) (*DemoIngestion, error) {
 	secret, err := emulator.NewClientSecret()
 	if err != nil {
 		return nil, err
 	}
-	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: tenantgen.DemoTenantID},
-		Clients: []emulator.Client{{ID: DemoClientID, Secret: secret}}, Logger: o.Logger, Now: o.Now})
+	sts, err := emulator.Start(emulator.Options{
+		Directory: &msgraph.Directory{TenantID: tenantgen.DemoTenantID, Resources: []msgraph.ServicePrincipal{DemoClientServicePrincipal()}},
+		Clients:   []emulator.Client{{ID: DemoClientID, Secret: secret}}, Logger: o.Logger, Now: o.Now})
 	if err != nil {
 		return nil, fmt.Errorf("start demo token service: %w", err)
 	}
 	li, err := logsingestion.Start(logsingestion.Options{TenantID: sts.TenantID(), AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(),
-		Rules: []logsingestion.Rule{logsingestion.DemoRule(DemoClientID, streams...)}, Logger: o.Logger, Now: o.Now})
+		Rules: []logsingestion.Rule{logsingestion.DemoRule(DemoClientObjectID)}, Logger: o.Logger, Now: o.Now})
 	if err != nil {
 		sts.Close()
 		return nil, fmt.Errorf("start demo logs ingestion emulator: %w", err)

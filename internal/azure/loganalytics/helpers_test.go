@@ -30,10 +30,13 @@ const (
 	testTenant = "7a1c0de5-0000-4000-8000-00000000la01"
 	testRule   = "dcr-000a00a000a00000a000000aa000a0aa"
 	// testStream takes seqRows: TimeGenerated, Seq and Payload.
-	testStream  = "Custom-SeqRows"
-	testSecret  = "test-client-secret-not-a-real-one"
-	publisherID = "c11e0000-0000-4000-8000-0000000000c1" // Monitoring Metrics Publisher on testRule
-	outsiderID  = "c11e0000-0000-4000-8000-0000000000c2" // no role on it
+	testStream = "Custom-SeqRows"
+	testSecret = "test-client-secret-not-a-real-one"
+	// The clients sign in by app id; the rule's role assignment names,
+	// as Azure's do, the publisher's service principal by object id.
+	publisherID  = "c11e0000-0000-4000-8000-0000000000c1"
+	publisherOID = "0b1ec700-0000-4000-8000-0000000000c1" // Monitoring Metrics Publisher on testRule
+	outsiderID   = "c11e0000-0000-4000-8000-0000000000c2" // no role on it
 )
 
 // staticCred hands out testToken and records the scopes asked for.
@@ -126,7 +129,8 @@ func newFixtureWith(t *testing.T, su setup, tweak func(*Options)) *fixture {
 	if su.clientID == "" {
 		su.clientID = publisherID
 	}
-	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: testTenant},
+	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: testTenant,
+		ServicePrincipals: []msgraph.ServicePrincipal{{ID: publisherOID, AppID: publisherID, DisplayName: "credwatch-publisher"}}},
 		Clients: []emulator.Client{{ID: publisherID, Secret: testSecret}, {ID: outsiderID, Secret: testSecret}}})
 	if err != nil {
 		t.Fatal(err)
@@ -176,24 +180,16 @@ func newFixtureWith(t *testing.T, su setup, tweak func(*Options)) *fixture {
 	return f
 }
 
-// peerRule is the data collection rule the peer serves: the two streams
-// docs/sentinel/credwatch-dcr.json declares, with its columns, so a row
+// peerRule is the data collection rule the peer serves: the streams
+// docs/sentinel/credwatch-dcr.json declares, with their columns, so a row
 // credwatch emits that the template lacks is refused; and testStream.
 func peerRule(t *testing.T) logsingestion.Rule {
 	t.Helper()
-	tpl := readTemplate(t)
 	r := logsingestion.Rule{ImmutableID: testRule,
-		RoleAssignments: []logsingestion.RoleAssignment{{Principal: publisherID, Role: logsingestion.PublisherRole}},
+		RoleAssignments: []logsingestion.RoleAssignment{{Principal: publisherOID, Role: logsingestion.PublisherRole}},
 		Streams: []logsingestion.Stream{{Name: testStream, Columns: []logsingestion.Column{
 			{Name: "TimeGenerated", Type: "datetime"}, {Name: "Seq", Type: "int"}, {Name: "Payload", Type: "string"}}}}}
-	for _, s := range []struct{ table, stream string }{{FindingsTable, FindingsStream}, {CredentialsTable, CredentialsStream}} {
-		_, cols := declared(t, tpl, s.table, s.stream)
-		st := logsingestion.Stream{Name: s.stream}
-		for _, c := range cols {
-			st.Columns = append(st.Columns, logsingestion.Column{Name: c.name, Type: c.kqlType})
-		}
-		r.Streams = append(r.Streams, st)
-	}
+	r.Streams = append(r.Streams, readTemplate(t).streams...)
 	return r
 }
 

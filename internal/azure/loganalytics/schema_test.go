@@ -12,24 +12,25 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 )
 
 const sentinelDir = "../../../docs/sentinel/"
 
 // armTemplate is the part of docs/sentinel/credwatch-dcr.json the tests
-// read.
+// read. Its rule's stream declarations are read as the Logs Ingestion
+// emulator reads them.
 type armTemplate struct {
+	streams   []logsingestion.Stream
 	Resources []struct {
 		Type       string `json:"type"`
 		Kind       string `json:"kind"`
 		Properties struct {
 			Schema struct {
-				Name    string      `json:"name"`
-				Columns []armColumn `json:"columns"`
+				Name    string                 `json:"name"`
+				Columns []logsingestion.Column `json:"columns"`
 			} `json:"schema"`
-			StreamDeclarations map[string]struct {
-				Columns []armColumn `json:"columns"`
-			} `json:"streamDeclarations"`
 			DataFlows []struct {
 				Streams      []string `json:"streams"`
 				OutputStream string   `json:"outputStream"`
@@ -37,11 +38,6 @@ type armTemplate struct {
 			} `json:"dataFlows"`
 		} `json:"properties"`
 	} `json:"resources"`
-}
-
-type armColumn struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
 }
 
 func readTemplate(t *testing.T) armTemplate {
@@ -55,18 +51,26 @@ func readTemplate(t *testing.T) armTemplate {
 	if err := dec.Decode(&tpl); err != nil {
 		t.Fatalf("credwatch-dcr.json: %v", err)
 	}
+	if tpl.streams, err = logsingestion.StreamsFromDCR(raw); err != nil {
+		t.Fatalf("credwatch-dcr.json: %v", err)
+	}
 	return tpl
 }
 
 // declared returns a table's columns and its input stream's columns.
 func declared(t *testing.T, tpl armTemplate, table, stream string) (tableCols, streamCols []column) {
 	t.Helper()
-	conv := func(cs []armColumn) []column {
+	conv := func(cs []logsingestion.Column) []column {
 		var out []column
 		for _, c := range cs {
 			out = append(out, column{c.Name, c.Type})
 		}
 		return out
+	}
+	for _, s := range tpl.streams {
+		if s.Name == stream {
+			streamCols = conv(s.Columns)
+		}
 	}
 	flows := 0
 	for _, r := range tpl.Resources {
@@ -76,9 +80,6 @@ func declared(t *testing.T, tpl armTemplate, table, stream string) (tableCols, s
 				tableCols = conv(r.Properties.Schema.Columns)
 			}
 		case "Microsoft.Insights/dataCollectionRules":
-			if s, ok := r.Properties.StreamDeclarations[stream]; ok {
-				streamCols = conv(s.Columns)
-			}
 			for _, f := range r.Properties.DataFlows {
 				if slices.Equal(f.Streams, []string{stream}) && f.OutputStream == "Custom-"+table {
 					flows++

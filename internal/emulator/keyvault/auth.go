@@ -1,13 +1,10 @@
 package keyvault
 
 import (
-	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/credwatch/credwatch/internal/emulator/tokencheck"
 )
@@ -65,7 +62,7 @@ func (s *Server) authenticate(r *http.Request, audiences ...string) (*principal,
 	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return nil, &authError{"AKV10000: Request is missing a Bearer or PoP token."}
 	}
-	tp, err := tokencheck.Verify(r.Context(), tok, s.signingKey, tokencheck.Expect{TenantID: s.tenant, Audiences: audiences, Now: s.now})
+	tp, err := tokencheck.Verify(r.Context(), tok, s.keys.Key, tokencheck.Expect{TenantID: s.tenant, Audiences: audiences, Now: s.now})
 	if err != nil {
 		var te *tokencheck.Error
 		if errors.As(err, &te) && kvTokenErrors[te.Reason] != "" {
@@ -74,30 +71,6 @@ func (s *Server) authenticate(r *http.Request, audiences ...string) (*principal,
 		return nil, &authError{"AKV10037: Token signature or format is invalid."}
 	}
 	return &principal{appID: tp.AppID, oid: tp.ObjectID, iss: tp.Issuer}, nil
-}
-
-// signingKey returns the key with id kid, fetching the token service's
-// key set when it is not known yet (at most every tokencheck.Refetch).
-func (s *Server) signingKey(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	s.keysMu.Lock()
-	defer s.keysMu.Unlock()
-	if k, ok := s.keys[kid]; ok {
-		return k, nil
-	}
-	if s.fixedKeys || (!s.fetchedAt.IsZero() && time.Since(s.fetchedAt) < tokencheck.Refetch) {
-		return nil, fmt.Errorf("unknown signing key %q", kid)
-	}
-	s.fetchedAt = time.Now()
-	keys, err := tokencheck.FetchKeys(ctx, s.hc, tokencheck.KeysURL(s.authz, s.tenant))
-	if err != nil {
-		s.log.Warn("fetch token signing keys", "err", err)
-		return nil, err
-	}
-	s.keys = keys
-	if k, ok := s.keys[kid]; ok {
-		return k, nil
-	}
-	return nil, fmt.Errorf("unknown signing key %q", kid)
 }
 
 // challenge is the WWW-Authenticate value that starts the SDK's

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/credwatch/credwatch/internal/emulator/tokencheck"
 	"github.com/credwatch/credwatch/internal/localtls"
 )
 
@@ -149,13 +150,8 @@ type Server struct {
 	tenant string
 	authz  string // authority host without trailing slash
 	sub    string
-	hc     *http.Client
 	mgmtRd []string
-
-	keysMu    sync.Mutex
-	keys      map[string]*rsa.PublicKey
-	fixedKeys bool
-	fetchedAt time.Time
+	keys   *tokencheck.KeySet
 
 	mu     sync.Mutex // guards vaults' contents and faults
 	vaults map[string]*vault
@@ -188,9 +184,7 @@ func Start(opts Options) (*Server, error) {
 		tenant: strings.ToLower(opts.TenantID),
 		authz:  strings.TrimRight(opts.AuthorityHost, "/"),
 		sub:    opts.SubscriptionID,
-		hc:     opts.HTTPClient,
 		mgmtRd: append([]string(nil), opts.ManagementReaders...),
-		keys:   map[string]*rsa.PublicKey{},
 		vaults: map[string]*vault{},
 	}
 	if s.log == nil {
@@ -202,15 +196,8 @@ func Start(opts Options) (*Server, error) {
 	if s.sub == "" {
 		s.sub = DefaultSubscriptionID
 	}
-	if s.hc == nil {
-		s.hc = http.DefaultClient
-	}
-	if len(opts.SigningKeys) > 0 {
-		s.fixedKeys = true
-		for k, v := range opts.SigningKeys {
-			s.keys[k] = v
-		}
-	}
+	s.keys = tokencheck.NewKeySet(tokencheck.KeySetOptions{AuthorityHost: opts.AuthorityHost, TenantID: s.tenant,
+		HTTPClient: opts.HTTPClient, Fixed: opts.SigningKeys, Logger: s.log})
 	host := opts.Listen
 	if host == "" {
 		host = "127.0.0.1"

@@ -11,9 +11,11 @@
 // service checks them (see internal/emulator/tokencheck): a missing or bad
 // token, or one for another audience than https://monitor.azure.com (with
 // or without the trailing slash), is refused with 401. Authorisation is
-// Azure RBAC on the data collection rule: the caller (the token's oid or,
-// for convenience, its appid) needs the Monitoring Metrics Publisher role
-// there, else 403 OperationFailed with the service's message.
+// Azure RBAC on the data collection rule: the caller needs the Monitoring
+// Metrics Publisher role there, assigned, as Azure assigns roles, to its
+// service principal's object id (the token's oid claim; an assignment
+// naming the app id grants nothing), else 403 OperationFailed with the
+// service's message.
 //
 // A call must name a configured rule and one of its streams (else 404),
 // send Content-Type application/json and, optionally, Content-Encoding

@@ -152,7 +152,8 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*tokencheck
 	}
 }
 
-// publisher reports whether p holds the publisher role on the rule.
+// publisher reports whether p holds the publisher role on the rule: an
+// assignment to its object id, as Azure RBAC matches them.
 func publisher(ru *rule, p *tokencheck.Principal) bool {
 	for _, ra := range ru.cfg.RoleAssignments {
 		if p.Matches(ra.Principal) && strings.EqualFold(strings.TrimSpace(ra.Role), PublisherRole) {

@@ -22,17 +22,23 @@ import (
 	"github.com/credwatch/credwatch/internal/msgraph"
 )
 
+// The clients sign in by app id; roles are assigned, as in Azure, to
+// their service principals' object ids, which the token service puts in
+// their tokens' oid claim.
 const (
-	testTenant  = "7a1c0de5-0000-4000-8000-0000000000a1"
-	publisherID = "c11e0000-0000-4000-8000-0000000000b1" // Monitoring Metrics Publisher on testRule
-	readerID    = "c11e0000-0000-4000-8000-0000000000b2" // Monitoring Reader only
-	outsiderID  = "c11e0000-0000-4000-8000-0000000000b3" // no role at all
-	testSecret  = "test-client-secret-not-a-real-one"
-	testRule    = "dcr-000a00a000a00000a000000aa000a0aa"
-	otherRule   = "dcr-111b11b111b11111b111111bb111b1bb"
-	openStream  = "Custom-Open"
-	typedStream = "Custom-Typed"
-	monitorPath = "/dataCollectionRules/" + testRule + "/streams/" + openStream + "?api-version=" + APIVersion
+	testTenant   = "7a1c0de5-0000-4000-8000-0000000000a1"
+	publisherID  = "c11e0000-0000-4000-8000-0000000000b1"
+	publisherOID = "0b1ec700-0000-4000-8000-0000000000b1" // Monitoring Metrics Publisher on testRule and otherRule
+	readerID     = "c11e0000-0000-4000-8000-0000000000b2"
+	readerOID    = "0b1ec700-0000-4000-8000-0000000000b2" // Monitoring Reader only
+	outsiderID   = "c11e0000-0000-4000-8000-0000000000b3"
+	outsiderOID  = "0b1ec700-0000-4000-8000-0000000000b3" // no role at all
+	testSecret   = "test-client-secret-not-a-real-one"
+	testRule     = "dcr-000a00a000a00000a000000aa000a0aa"
+	otherRule    = "dcr-111b11b111b11111b111111bb111b1bb"
+	openStream   = "Custom-Open"
+	typedStream  = "Custom-Typed"
+	monitorPath  = "/dataCollectionRules/" + testRule + "/streams/" + openStream + "?api-version=" + APIVersion
 )
 
 func testRules() []Rule {
@@ -40,9 +46,9 @@ func testRules() []Rule {
 		{ImmutableID: testRule, Name: "dcr-test",
 			Streams: []Stream{{Name: openStream},
 				{Name: typedStream, Columns: []Column{{"TimeGenerated", "datetime"}, {"Seq", "int"}, {"Payload", "string"}}}},
-			RoleAssignments: []RoleAssignment{{publisherID, PublisherRole}, {readerID, "Monitoring Reader"}}},
+			RoleAssignments: []RoleAssignment{{publisherOID, PublisherRole}, {readerOID, "Monitoring Reader"}}},
 		{ImmutableID: otherRule, Streams: []Stream{{Name: openStream}},
-			RoleAssignments: []RoleAssignment{{publisherID, "monitoring metrics publisher"}}},
+			RoleAssignments: []RoleAssignment{{publisherOID, "monitoring metrics publisher"}}},
 	}
 }
 
@@ -94,11 +100,13 @@ func (l *lockedWriter) String() string {
 
 func newEnv(t *testing.T, tweak func(*Options)) *env {
 	t.Helper()
+	dir := &msgraph.Directory{TenantID: testTenant}
 	var clients []emulator.Client
-	for _, id := range []string{publisherID, readerID, outsiderID} {
-		clients = append(clients, emulator.Client{ID: id, Secret: testSecret})
+	for _, c := range []struct{ appID, oid string }{{publisherID, publisherOID}, {readerID, readerOID}, {outsiderID, outsiderOID}} {
+		clients = append(clients, emulator.Client{ID: c.appID, Secret: testSecret})
+		dir.ServicePrincipals = append(dir.ServicePrincipals, msgraph.ServicePrincipal{ID: c.oid, AppID: c.appID, DisplayName: "client " + c.appID})
 	}
-	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: testTenant}, Clients: clients})
+	sts, err := emulator.Start(emulator.Options{Directory: dir, Clients: clients})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,9 +102,11 @@ type Column struct {
 	Name, Type string
 }
 
-// RoleAssignment gives a principal (its object id or app id) a built-in
-// Azure role on a rule: "Monitoring Metrics Publisher", "Monitoring
-// Reader", "Monitoring Contributor", "Reader", "Contributor" or "Owner".
+// RoleAssignment gives a principal a built-in Azure role on a rule:
+// "Monitoring Metrics Publisher", "Monitoring Reader", "Monitoring
+// Contributor", "Reader", "Contributor" or "Owner". As in Azure, Principal
+// is the object id of the caller's service principal (its tokens' oid
+// claim), never its app id.
 type RoleAssignment struct {
 	Principal string
 	Role      string

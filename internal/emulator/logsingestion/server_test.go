@@ -2,6 +2,7 @@ package logsingestion
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -87,6 +88,42 @@ func TestCallsAreCheckedLikeTheService(t *testing.T) {
 			reqs := e.li.Requests()
 			if last := reqs[len(reqs)-1]; last.Status != tc.status || last.Code != tc.code || last.Rows != tc.kept {
 				t.Errorf("recorded request %+v", last)
+			}
+		})
+	}
+}
+
+// TestRoleAssignmentsNameObjectIDs: as in Azure RBAC, a role assignment
+// names the caller's service principal by object id; one naming its app id
+// or display name grants nothing.
+func TestRoleAssignmentsNameObjectIDs(t *testing.T) {
+	cases := []struct {
+		name     string
+		assigned string
+		status   int
+	}{
+		{"object id", publisherOID, 204},
+		{"object id in upper case", strings.ToUpper(publisherOID), 204},
+		{"app id", publisherID, 403},
+		{"display name", "client " + publisherID, 403},
+		{"another principal's object id", readerOID, 403},
+	}
+	var rules []Rule
+	for i, tc := range cases {
+		rules = append(rules, Rule{ImmutableID: fmt.Sprintf("dcr-%032x", i+1), Streams: []Stream{{Name: openStream}},
+			RoleAssignments: []RoleAssignment{{tc.assigned, PublisherRole}}})
+	}
+	e := newEnv(t, func(o *Options) { o.Rules = rules })
+	tok := e.token(t, publisherID, monitorScope)
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.do(t, call{path: "/dataCollectionRules/" + rules[i].ImmutableID + "/streams/" + openStream + "?api-version=" + APIVersion,
+				token: tok, ctype: "application/json", body: []byte(`[{"A":1}]`)})
+			if a.status != tc.status {
+				t.Fatalf("publisher with the role assigned to its %s: %d %s (%s), want %d", tc.name, a.status, a.code, a.msg, tc.status)
+			}
+			if a.status == 403 && !strings.Contains(a.msg, "objectId "+publisherOID) {
+				t.Errorf("403 message %q does not name the caller's object id", a.msg)
 			}
 		})
 	}
@@ -273,17 +310,5 @@ func TestStartRefusesBadOptions(t *testing.T) {
 				t.Errorf("error %q, want one containing %q", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestDemoRuleLetsTheDemoClientPublish(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.Rules = []Rule{DemoRule(publisherID, "Custom-A", "Custom-B")} })
-	a := e.do(t, call{path: "/dataCollectionRules/" + DemoRuleID + "/streams/Custom-B?api-version=" + APIVersion,
-		token: e.token(t, publisherID, monitorScope), ctype: "application/json", body: []byte(`[{"A":1}]`)})
-	if a.status != 204 || len(e.li.Rows(DemoRuleID, "Custom-B")) != 1 {
-		t.Errorf("demo rule: %d %s", a.status, a.msg)
-	}
-	if got := e.li.ResourceID(DemoRuleID); !strings.HasSuffix(got, "/resourceGroups/rg-monitoring/providers/Microsoft.Insights/dataCollectionRules/dcr-credwatch") {
-		t.Errorf("ResourceID = %s", got)
 	}
 }

@@ -62,11 +62,13 @@ type Principal struct {
 	Issuer   string // iss
 }
 
-// Matches reports whether id names the principal, by object id or, as a
-// convenience for tests and demos, by app id.
+// Matches reports whether id, as an Azure role assignment names its
+// principal, is this one: its object id (the token's oid). An app id never
+// matches: Azure RBAC assigns roles to the service principal, not to the
+// application.
 func (p *Principal) Matches(id string) bool {
 	id = strings.TrimSpace(id)
-	return id != "" && (strings.EqualFold(id, p.ObjectID) || strings.EqualFold(id, p.AppID))
+	return id != "" && strings.EqualFold(id, p.ObjectID)
 }
 
 // KeyFunc returns the public key with key id kid.

@@ -103,7 +103,7 @@ func TestVerifyRefusesEachBadTokenForItsReason(t *testing.T) {
 			tok := tc.tok(t)
 			p, err := Verify(context.Background(), tok, fixed(), Expect{TenantID: tenant, Audiences: []string{audience}, Now: func() time.Time { return now }})
 			if tc.want == 0 {
-				if err != nil || p.AppID != "app-1" || p.ObjectID != "oid-1" || !p.Matches("OID-1") || !p.Matches("app-1") || p.Matches("") {
+				if err != nil || p.AppID != "app-1" || p.ObjectID != "oid-1" || p.TenantID != tenant {
 					t.Fatalf("Verify = %+v, %v; want the principal app-1/oid-1", p, err)
 				}
 				return
@@ -116,6 +116,30 @@ func TestVerifyRefusesEachBadTokenForItsReason(t *testing.T) {
 				t.Errorf("the error %q shows the token", err)
 			}
 		})
+	}
+}
+
+// TestPrincipalMatchesRoleAssignmentsByObjectID: Azure role assignments
+// name a service principal's object id; its app id grants nothing.
+func TestPrincipalMatchesRoleAssignmentsByObjectID(t *testing.T) {
+	p := &Principal{AppID: "app-1", ObjectID: "oid-1", TenantID: tenant}
+	cases := []struct {
+		assigned string
+		want     bool
+	}{
+		{"oid-1", true},
+		{" OID-1 ", true},
+		{"app-1", false},
+		{"", false},
+		{"oid-2", false},
+	}
+	for _, tc := range cases {
+		if got := p.Matches(tc.assigned); got != tc.want {
+			t.Errorf("Matches(%q) = %v, want %v", tc.assigned, got, tc.want)
+		}
+	}
+	if (&Principal{AppID: "app-1"}).Matches("") {
+		t.Error("a principal without an object id matches an empty assignment")
 	}
 }
 
