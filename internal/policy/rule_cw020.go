@@ -27,8 +27,10 @@ var cw020 = rule{
 		"whose latest audited addition was made by an actor matching no entry of `allowedActors`: a user " +
 		"principal name, an app id, an object id, or a glob on an app's display name, letter case ignored. " +
 		"With `allowedActors` empty (the default) the rule has nothing to compare with and never fires. " +
-		"Credentials added before the audit window (30 days by default) have no record and are not judged; " +
-		"silent when the audit log could not be read.",
+		"With a history store, who added each credential is kept once a scan has read it, so the finding " +
+		"stays for as long as the credential exists, after the record has left the audit log. Credentials " +
+		"added before any scan could read their record (the log keeps 30 days) are not judged; silent when " +
+		"the audit log could not be read.",
 	settings: func(r *Rules) ruleSettings { return scoped(&r.CW020.ScopedSettings) },
 	thresholds: func(c *Config) []threshold {
 		return []threshold{{"allowedActors", strings.Join(c.Rules.CW020.AllowedActors, ", ")}}

@@ -107,6 +107,17 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 			return nil, fmt.Errorf("activity evidence: %w", err)
 		}
 	}
+	recallProvenance := o.Store != nil && t.ID != "" && ev.Available(activity.PartAudits)
+	if recallProvenance {
+		// The audit log keeps 30 days and a scan reads less: who added a
+		// credential still there comes from earlier scans once its record
+		// is out of the window, so CW020 keeps reporting it.
+		known, err := o.Store.Provenance(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		ev.Recall(known, t)
+	}
 	in := policy.Input{Tenant: t, Evidence: ev, Now: started}
 	if prev != nil && ev.Available(activity.PartAudits) {
 		// Only CW021 reads the previous scan, and only with the audit log.
@@ -129,6 +140,11 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 		// scan of a large tenant is never held beside this one.
 		if res.Changes, err = o.Store.CompareStored(ctx, prev.ID, rec); err != nil {
 			return nil, fmt.Errorf("compare with scan %d: %w", prev.ID, err)
+		}
+	}
+	if recallProvenance {
+		if err := o.Store.SaveProvenance(ctx, t.ID, ev.Provenance(t), t.Complete); err != nil {
+			return nil, err
 		}
 	}
 	id, err := o.Store.Save(ctx, rec)

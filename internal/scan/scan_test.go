@@ -240,3 +240,77 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestUnexpectedActorStaysReportedAfterTheAuditWindow: the audit log keeps
+// a month and a scan reads back to the previous one, but a credential added
+// by an unexpected actor is a standing risk for as long as it exists. A
+// later scan whose window no longer holds the record still reports it, from
+// what the store kept; once the credential is removed, so is the finding
+// and what was kept of it.
+func TestUnexpectedActorStaysReportedAfterTheAuditWindow(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	e := startDemo(t, t0)
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "h.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := demoConfig()
+	cw020 := func(r *Result) map[string]cwpolicy.Finding {
+		out := map[string]cwpolicy.Finding{}
+		for _, f := range r.Findings {
+			if f.RuleID == "CW020" {
+				out[f.ID] = f
+			}
+		}
+		return out
+	}
+
+	first := cw020(e.scan(st, cfg))
+	if len(first) == 0 {
+		t.Fatal("the demo tenant has no CW020 finding")
+	}
+	e.clk.Set(t0.AddDate(0, 0, 40))
+	second := e.scan(st, cfg)
+	if second.Evidence == nil || !second.Evidence.AuditSince.Equal(t0) {
+		t.Fatalf("second scan's audit window starts %v, want the first scan's time %v", second.Evidence.AuditSince, t0)
+	}
+	again := cw020(second)
+	for id, f := range first {
+		if _, ok := again[id]; !ok {
+			t.Errorf("CW020 %s (%s) not reported once its audit record left the window", id, f.Message)
+		}
+	}
+
+	// Remove one flagged secret: its finding and its record go.
+	var gone cwpolicy.Finding
+	for _, f := range first {
+		if f.ObjectType == "application" {
+			gone = f
+			break
+		}
+	}
+	if gone.ID == "" {
+		t.Fatal("no CW020 finding on an application")
+	}
+	e.write("POST", "/applications/"+gone.ObjectID+"/removePassword", map[string]string{"keyId": gone.KeyID})
+	e.clk.Set(t0.AddDate(0, 0, 41))
+	third := cw020(e.scan(st, cfg))
+	if _, ok := third[gone.ID]; ok {
+		t.Errorf("CW020 %s still reported after its credential was removed", gone.ID)
+	}
+	if len(third) != len(first)-1 {
+		t.Errorf("%d CW020 findings after one removal, want %d", len(third), len(first)-1)
+	}
+	kept, err := st.Provenance(ctx, e.srv.TenantID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := kept[strings.ToLower(gone.KeyID)]; ok {
+		t.Errorf("the store still holds who added removed key %s", gone.KeyID)
+	}
+	if len(kept) == 0 {
+		t.Error("the store holds no provenance")
+	}
+}

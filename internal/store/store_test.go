@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credwatch/credwatch/internal/activity"
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/policy"
 )
@@ -305,6 +306,54 @@ func TestLatestCompleteSkipsPartialScans(t *testing.T) {
 					t.Errorf("returned partial scan %d", got.ID)
 				}
 			})
+		}
+	})
+}
+
+// Who added each credential is kept per tenant: a complete scan replaces
+// the tenant's records, a partial one only adds, and tenants do not mix.
+func TestProvenance(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTest(t, dsn)
+		at := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
+		ch := func(key, actor string) activity.Change {
+			return activity.Change{RecordID: "r-" + key, ObjectID: "o1", KeyID: key, When: at,
+				Actor: activity.Actor{Type: activity.ActorUser, Name: actor, IP: "203.0.113.7"}}
+		}
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(s.SaveProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "mallory"), "K2": ch("K2", "eve")}, true))
+		must(s.SaveProvenance(ctx, "t2", map[string]activity.Change{"k1": ch("k1", "other-tenant")}, true))
+		// A partial scan adds k3 and updates k1, keeping k2.
+		must(s.SaveProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "trent"), "k3": ch("k3", "bob")}, false))
+		got, err := s.Provenance(ctx, "t1")
+		must(err)
+		names := map[string]string{}
+		for k, c := range got {
+			names[k] = c.Actor.Name
+		}
+		if want := map[string]string{"k1": "trent", "k2": "eve", "k3": "bob"}; !reflect.DeepEqual(names, want) {
+			t.Errorf("after a partial save: %v, want %v", names, want)
+		}
+		if c := got["k1"]; !c.When.Equal(at) || c.Actor.IP != "203.0.113.7" || c.RecordID != "r-k1" {
+			t.Errorf("k1 read back as %+v", c)
+		}
+		// A complete scan that no longer holds k2 and k3 drops them.
+		must(s.SaveProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "trent")}, true))
+		got, err = s.Provenance(ctx, "t1")
+		must(err)
+		if len(got) != 1 || got["k1"].Actor.Name != "trent" {
+			t.Errorf("after a complete save: %+v", got)
+		}
+		other, err := s.Provenance(ctx, "t2")
+		must(err)
+		if len(other) != 1 || other["k1"].Actor.Name != "other-tenant" {
+			t.Errorf("tenant t2: %+v", other)
 		}
 	})
 }
