@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -232,7 +233,9 @@ waits; run apply again later (serve mode or a scheduled job) to finish it.
 
 A certificate is issued by Key Vault (self-signed, RSA 2048) unless
 --certificate-file gives one to import (PEM with its key, or PKCS#12 with the
-password in ` + envCertificatePassword + `), for the one app chosen with --app.`,
+password in ` + envCertificatePassword + `), for the one app chosen with --app.
+It is imported as PEM, so the vault keeps its key where credwatch can sign
+with it when the certificate is rotated again.`,
 		Example: `  credwatch rotate apply --demo --all-due --remove-unconfirmed
   credwatch rotate apply --tenant 72f9... --config credwatch.yaml --all-due
   credwatch rotate apply --tenant 72f9... --config credwatch.yaml --app 1b2c... --remove-unconfirmed
@@ -255,6 +258,19 @@ password in ` + envCertificatePassword + `), for the one app chosen with --app.`
 					return usagef("--certificate-file: %v", err)
 				}
 				imp = &keyvault.CertificateImport{Data: data, Password: os.Getenv(envCertificatePassword)}
+				// Read it now, so a file that cannot be imported stops the
+				// run before it changes anything.
+				if _, err := imp.Certificate(); err != nil {
+					var fe *keyvault.CertificateFileError
+					if errors.As(err, &fe) {
+						err = fe.Err
+					}
+					hint := ""
+					if errors.Is(err, keyvault.ErrCertificatePassword) {
+						hint = " (its password is read from " + envCertificatePassword + ")"
+					}
+					return usagef("--certificate-file %s: %v%s", certFile, err, hint)
+				}
 			}
 			cfg, err := f.config()
 			if err != nil {

@@ -144,15 +144,14 @@ func TestRotateApplyImportsACertificateFile(t *testing.T) {
 			appID = a.AppID
 		}
 	}
-	// The file is what the vault gets: a certificate without its key is
-	// refused.
+	// A certificate without its key is refused before anything changes.
 	certOnly := filepath.Join(dir, "cert-only.pem")
 	if err := os.WriteFile(certOnly, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r := runRotate(t, "rotate", "apply", "--demo", "--config", cfg, "--app", appID, "--certificate-file", certOnly)
-	if r.code != ExitError || !strings.Contains(r.stderr, "did not make the new certificate sharepoint-cert") || !strings.Contains(r.stderr, "nothing was added") {
-		t.Fatalf("importing a certificate without its key: exit %d: %s", r.code, r.stderr)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--certificate-file "+certOnly+": it holds no private key") || r.stdout != "" {
+		t.Fatalf("importing a certificate without its key: exit %d: %s%s", r.code, r.stderr, r.stdout)
 	}
 	r = runRotate(t, "rotate", "apply", "--demo", "--config", cfg, "--app", appID, "--certificate-file", file, "--remove-unconfirmed")
 	if r.code != 0 || !strings.Contains(r.stdout, "old-sharepoint-connector") || !strings.Contains(r.stdout, " done ") {
@@ -161,5 +160,40 @@ func TestRotateApplyImportsACertificateFile(t *testing.T) {
 	line := strings.Split(string(keyPEM), "\n")[2]
 	if strings.Contains(r.stdout+r.stderr, line) {
 		t.Error("the output shows the private key")
+	}
+}
+
+// TestRotateApplyImportsAPKCS12File: a PFX (testdata/rotate-given.pfx, as
+// OpenSSL 3 exports one, password test-password) is read with the
+// password from CREDWATCH_CERTIFICATE_PASSWORD; a wrong one is a usage
+// error naming that variable; with the right one the rotation finishes,
+// old certificate removed.
+func TestRotateApplyImportsAPKCS12File(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "credwatch.yaml")
+	if err := os.WriteFile(cfg, []byte("keyVaults:\n  - name: kv-contoso-apps\nrotation:\n  graceDays: 0\n  targets:\n"+
+		"    - app: old-sharepoint-connector\n      vault: kv-contoso-apps\n      secret: sharepoint-cert\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var appID string
+	for _, a := range tenantgen.Demo(demoNow).Applications {
+		if a.DisplayName == "old-sharepoint-connector" {
+			appID = a.AppID
+		}
+	}
+	file := filepath.Join("testdata", "rotate-given.pfx")
+	t.Setenv(envCertificatePassword, "not-the-password")
+	r := runRotate(t, "rotate", "apply", "--demo", "--config", cfg, "--app", appID, "--certificate-file", file, "--remove-unconfirmed")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "password is wrong") || !strings.Contains(r.stderr, envCertificatePassword) ||
+		strings.Contains(r.stderr, "not-the-password") {
+		t.Fatalf("wrong password: exit %d: %s", r.code, r.stderr)
+	}
+	t.Setenv(envCertificatePassword, "test-password")
+	r = runRotate(t, "rotate", "apply", "--demo", "--config", cfg, "--app", appID, "--certificate-file", file, "--remove-unconfirmed")
+	if r.code != 0 || !strings.Contains(r.stdout, "old-sharepoint-connector") || !strings.Contains(r.stdout, " done ") {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	if strings.Contains(r.stdout+r.stderr, "test-password") {
+		t.Error("the output shows the password")
 	}
 }

@@ -71,7 +71,11 @@ func (s *Server) checkProof(t target, proof string, now time.Time) *graphError {
 	switch {
 	case !okNbf || !okExp:
 		return s.proofRefused(t, "nbf and exp are required")
-	case time.Duration(exp-nbf)*time.Second > proofMaxLifetime:
+	case exp < nbf:
+		return s.proofRefused(t, "exp before nbf")
+	case uint64(exp)-uint64(nbf) > uint64(proofMaxLifetime/time.Second):
+		// In seconds and unsigned: exp-nbf as a Duration, or even as
+		// an int64, overflows for claims far apart and looks short.
 		return s.proofRefused(t, "lifetime over ten minutes")
 	case now.Before(time.Unix(nbf, 0).Add(-tokenSkew)):
 		return s.proofRefused(t, "not yet valid")
@@ -301,11 +305,14 @@ func (s *Server) removeKey(w http.ResponseWriter, t target, body []byte, by msgr
 }
 
 // update is PATCH of an application or service principal. The emulator
-// changes keyCredentials only: the array replaces the whole collection.
-// An item whose keyId names a credential already there keeps that
-// credential as it is (Graph returns key only when selected, so clients
-// send existing certificates back without it); any other item is a new
-// certificate; credentials left out are removed.
+// changes keyCredentials only: the array replaces the whole collection,
+// and credentials left out are removed. Graph documents each item with
+// its type, usage and key. An item whose keyId names a credential already
+// there keeps that credential as it is when it carries the same key (a
+// different key is Graph's "Update to existing credential" refusal).
+// Whether Graph keeps a credential sent back by keyId without its key is
+// not documented, so the emulator refuses such an item rather than
+// guess. Any other item is a new certificate.
 func (s *Server) update(w http.ResponseWriter, t target, body []byte, by msgraph.AuditActor, ua string) *graphError {
 	var in map[string]json.RawMessage
 	if gerr := decodeBody(body, &in); gerr != nil {
@@ -365,7 +372,10 @@ func (s *Server) replaceKeys(t target, raw json.RawMessage, by msgraph.AuditActo
 		id := strings.ToLower(deref(it.KeyID))
 		if i := slices.IndexFunc(existing, func(k msgraph.KeyCredential) bool { return id != "" && strings.EqualFold(k.KeyID, id) }); i >= 0 {
 			cur := existing[i]
-			if it.Key != nil && cur.Key != nil && strings.TrimSpace(*it.Key) != *cur.Key {
+			if deref(it.Key) == "" {
+				return badRequest("Invalid value specified for property 'key' of resource 'KeyCredential': the key of the existing credential with KeyId '%s' is required.", cur.KeyID)
+			}
+			if cur.Key != nil && deref(it.Key) != *cur.Key {
 				return badRequest("Update to existing credential with KeyId '%s' is not allowed.", cur.KeyID)
 			}
 			if seen[id] {

@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
 	"math/big"
 	"net/http"
 	"slices"
@@ -199,6 +201,13 @@ func TestProofsRefused(t *testing.T) {
 		{"expired", proof(t, e.cur, rollApp, testStart.Add(-time.Hour), 10*time.Minute, nil)},
 		{"not valid yet", proof(t, e.cur, rollApp, testStart.Add(time.Hour), 10*time.Minute, nil)},
 		{"no exp", proof(t, e.cur, rollApp, testStart, 10*time.Minute, func(_, c map[string]any) { delete(c, "exp") })},
+		// 2^55 seconds is 2^64 (a zero) in nanoseconds: a lifetime of
+		// ages that must not pass for none.
+		{"lives 2^55 seconds", proof(t, e.cur, rollApp, testStart, 10*time.Minute, func(_, c map[string]any) { c["exp"] = testStart.Unix() + 1<<55 })},
+		{"exp before nbf", proof(t, e.cur, rollApp, testStart, 10*time.Minute, func(_, c map[string]any) { c["exp"] = testStart.Unix() - 1 })},
+		{"nbf and exp far apart (exp-nbf overflows)", proof(t, e.cur, rollApp, testStart, 10*time.Minute, func(_, c map[string]any) {
+			c["nbf"], c["exp"] = int64(math.MinInt64)+1, testStart.Add(5*time.Minute).Unix()
+		})},
 		{"signed by the expired certificate", proof(t, e.old, rollApp, testStart, 10*time.Minute, nil)},
 		{"signed by a key the app does not have", proof(t, stranger, rollApp, testStart, 10*time.Minute, nil)},
 		{"x5t names another certificate", proof(t, e.cur, rollApp, testStart, 10*time.Minute, func(h, _ map[string]any) {
@@ -276,14 +285,16 @@ func TestAddKeyWhoMayAndWhat(t *testing.T) {
 }
 
 // TestPatchKeyCredentials: the array replaces the collection. Existing
-// certificates sent back by keyId without their key are kept as they
-// are, a new one may carry a key id the client chose, and those left out
-// are removed; the audit records show each change.
+// certificates sent back with their key (as the single object's
+// $select=keyCredentials lists them) are kept as they are, one sent back
+// by keyId alone is refused, a new one may carry a key id the client
+// chose, and those left out are removed; the audit records show each
+// change.
 func TestPatchKeyCredentials(t *testing.T) {
 	e := newKeyEnv(t)
 	tok := e.token(t, writerID)
 	chosen := "f3000000-0000-4000-8000-00000000000c"
-	// As a client would send them: the metadata Graph listed, key null.
+	// As a client sends them back: as Graph listed them, keys included.
 	var listed map[string]any
 	g := e.get(t, tok, "/v1.0/applications/"+rollApp+"?$select=keyCredentials")
 	if g.status != 200 {
@@ -293,9 +304,11 @@ func TestPatchKeyCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	existing := listed["keyCredentials"].([]any)
-	for _, k := range existing {
-		k.(map[string]any)["key"] = nil
+	if existing[0].(map[string]any)["key"] == nil {
+		t.Fatal("the single object's $select=keyCredentials lists no key")
 	}
+	keyless := maps.Clone(existing[0].(map[string]any))
+	keyless["key"] = nil
 	fresh := map[string]any{"keyId": chosen, "type": "AsymmetricX509Cert", "usage": "Verify", "displayName": "CN=fresh",
 		"key": base64.StdEncoding.EncodeToString(e.fresh.cert.Raw), "startDateTime": testStart.Format(time.RFC3339),
 		"endDateTime": testStart.AddDate(1, 0, 0).Format(time.RFC3339)}
@@ -333,6 +346,7 @@ func TestPatchKeyCredentials(t *testing.T) {
 		status                     int
 	}{
 		{"changing an existing certificate's key", writerID, http.MethodPatch, mustMarshal(t, map[string]any{"keyCredentials": []any{changedKey}}), 400},
+		{"an existing certificate without its key", writerID, http.MethodPatch, mustMarshal(t, map[string]any{"keyCredentials": []any{keyless, fresh}}), 400},
 		{"a new certificate without its key", writerID, http.MethodPatch, `{"keyCredentials":[{"type":"AsymmetricX509Cert","usage":"Verify"}]}`, 400},
 		{"not an array", writerID, http.MethodPatch, `{"keyCredentials":{"keyId":"x"}}`, 400},
 		{"null", writerID, http.MethodPatch, `{"keyCredentials":null}`, 400},

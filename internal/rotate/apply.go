@@ -143,6 +143,11 @@ func Apply(ctx context.Context, steps []Step, o Options) ([]Outcome, error) {
 		o.hook = func(string) {}
 	}
 	if o.Import != nil {
+		// A file that cannot be imported is refused before anything
+		// changes.
+		if _, err := o.Import.Certificate(); err != nil {
+			return nil, fmt.Errorf("apply rotation: %w", err)
+		}
 		n := 0
 		for _, s := range steps {
 			if s.Skip == "" && s.Kind == inventory.Certificate {
@@ -284,6 +289,9 @@ func (a *applier) run(ctx context.Context, r *store.Rotation) (Outcome, error) {
 		default:
 			return outcome(r, ""), fmt.Errorf("rotation %s: unknown state %q", r.ID, r.State)
 		}
+		if errors.Is(err, errNeedCertificateFile) {
+			return outcome(r, err.Error()), a.release(ctx, r)
+		}
 		if err != nil {
 			return outcome(r, "stopped: "+err.Error()), err
 		}
@@ -389,10 +397,12 @@ func (a *applier) findVersion(ctx context.Context, vault SecretStore, r *store.R
 }
 
 // rejected reports whether Key Vault refused a write outright (a 4xx
-// other than a timeout or throttling), so it certainly did not land.
+// other than a timeout or throttling), so it certainly did not land, or
+// the certificate file to import could not be read, so nothing was sent.
 func rejected(err error) bool {
 	var e *keyvault.Error
-	return errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != 408 && e.StatusCode != 429
+	var fe *keyvault.CertificateFileError
+	return errors.As(err, &fe) || (errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != 408 && e.StatusCode != 429)
 }
 
 // rollback removes the new credential after the vault refused its secret,

@@ -2,9 +2,14 @@ package rotate
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -164,14 +169,14 @@ func TestNoProofKeyStopsBeforeAnything(t *testing.T) {
 	if !errors.Is(err, ErrNoProofKey) || !strings.Contains(err.Error(), "not its private key") || len(out) != 1 || out[0].State != store.RotationFailed {
 		t.Fatalf("Apply = %+v, %v; want failed with ErrNoProofKey", out, err)
 	}
-	// A vault certificate that is not the app's current one: the same,
-	// naming the certificate that could sign.
+	// A vault certificate none of whose versions is the app's current
+	// one (the plan cannot tell, seeing only the current version): the
+	// same, naming the certificate that could sign.
 	f.cfg.Rotation.Targets = append(f.cfg.Rotation.Targets, policy.RotationTarget{AppID: keylessApp, Vault: certVault, Secret: "signer-app"})
 	step = stepOf(t, Plan(f.tenant(t), f.cfg, f.start), keylessObj)
-	if !strings.Contains(step.Skip, "none of the app's current certificates") {
-		t.Errorf("plan skip = %q", step.Skip)
+	if step.Skip != "" {
+		t.Errorf("plan skip = %q; which version is the app's is for apply to find", step.Skip)
 	}
-	step.Skip = ""
 	out, err = Apply(ctx, []Step{step}, o)
 	if !errors.Is(err, ErrNoProofKey) || !strings.Contains(err.Error(), f.keyed.thumbprint()) || out[0].State != store.RotationFailed {
 		t.Fatalf("Apply = %+v, %v; want failed with ErrNoProofKey naming the current certificate", out, err)
@@ -189,8 +194,9 @@ func TestNoProofKeyStopsBeforeAnything(t *testing.T) {
 
 // TestImportGivenCertificate: with a certificate to import, the rotation
 // puts that certificate in the vault and on the app; an interrupted
-// import resumes only when given the file again; and one file cannot
-// rotate two certificates.
+// import resumes only when given the file again, and meanwhile waits
+// without holding up the run; and one file cannot rotate two
+// certificates.
 func TestImportGivenCertificate(t *testing.T) {
 	f := newCertFixture(t, true)
 	ctx := ctxFor(t)
@@ -218,15 +224,29 @@ func TestImportGivenCertificate(t *testing.T) {
 		}()
 		Apply(ctx, signer, o)
 	}()
-	o.hook, o.Import = nil, nil
-	out, err := Apply(ctx, signer, o)
-	if err == nil || !strings.Contains(err.Error(), "give it again") || len(out) != 1 || out[0].State != RotationImporting {
-		t.Fatalf("resuming without the file = %+v, %v", out, err)
+	// Resumed without the file, among other due rotations: it waits for
+	// the file, lets go of its lease, and the others go on.
+	o.hook, o.Import, o.Owner, o.Takeover = nil, nil, "another run", true // the crashed run's lease
+	out, err := Apply(ctx, steps, o)
+	if err != nil || len(out) != 3 {
+		t.Fatalf("resuming without the file = %+v, %v; want no error and every rotation", out, err)
+	}
+	if out[0].AppID != signerApp || out[0].State != RotationImporting || !strings.Contains(out[0].Note, "give --certificate-file again") {
+		t.Errorf("the importing rotation: %+v", out[0])
+	}
+	if lapsed := out[1]; lapsed.AppID != lapsedApp || lapsed.State != store.RotationStored {
+		t.Errorf("the other due rotation did not go on: %+v", lapsed)
 	}
 	if n := len(f.certVersions(t, "signer-app")); n != 1 {
 		t.Fatalf("the vault changed: %d versions", n)
 	}
-	o.Import, o.Takeover = &keyvault.CertificateImport{Data: given.pem()}, true
+	rs, _ := st.Rotations(ctx, store.RotationFilter{TenantID: fxTenant, ActiveOnly: true})
+	for _, r := range rs {
+		if r.AppID == signerApp && r.LeaseOwner != "" {
+			t.Errorf("the waiting rotation is still held by %q", r.LeaseOwner)
+		}
+	}
+	o.Import, o.Owner, o.Takeover = &keyvault.CertificateImport{Data: given.pem()}, "a third run", false
 	o.Grace, o.RemoveUnconfirmed = 0, true
 	if out, err := Apply(ctx, signer, o); err != nil || out[0].State != store.RotationDone {
 		t.Fatalf("resuming with the file = %+v, %v", out, err)
@@ -241,3 +261,87 @@ func TestImportGivenCertificate(t *testing.T) {
 }
 
 var errStop = errors.New("stop here")
+
+// TestImportPKCS12ThroughRemoval: a PKCS#12 file given to import (here
+// OpenSSL 3's defaults, a copy of the keyvault package's
+// testdata/import/aes256.pfx) goes on the app, and the rotation finishes:
+// removing the old certificate takes a proof signed with the imported
+// key, read back from the vault.
+func TestImportPKCS12ThroughRemoval(t *testing.T) {
+	f := newCertFixture(t, true)
+	ctx := ctxFor(t)
+	pfx, err := os.ReadFile(filepath.Join("testdata", "given.pfx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := (keyvault.CertificateImport{Data: pfx, Password: "test-password"}).Certificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := Select(Plan(f.tenant(t), f.cfg, f.start), signerApp)
+	st := f.open(t)
+	defer st.Close()
+	o := f.options(t, f.hc, nil)
+	o.Store, o.Import = st, &keyvault.CertificateImport{Data: pfx, Password: "test-password"}
+	o.Grace, o.RemoveUnconfirmed = 0, true
+	out, err := Apply(ctx, signer, o)
+	if err != nil || len(out) != 1 || out[0].State != store.RotationDone {
+		t.Fatalf("Apply = %+v, %v; want done", out, err)
+	}
+	f.checkCertRotated(t, signer[0], 2)
+	if creds := f.appCerts(signerObj); thumbprintOf64(*creds[0].Key) != strings.ToUpper(hex.EncodeToString(sha1Sum(want.Raw))) {
+		t.Error("the app's certificate is not the one in the file")
+	}
+	if vs := f.kv.SecretVersions(certVault, "signer-app"); vs[len(vs)-1].ContentType != keyvault.ContentTypePEM {
+		t.Errorf("the imported version's secret is %q, want PEM (which the next proof is signed from)", vs[len(vs)-1].ContentType)
+	}
+}
+
+func sha1Sum(b []byte) []byte { s := sha1.Sum(b); return s[:] }
+
+// refuseAddKey is Graph refusing addKey once, as an app management
+// policy would.
+type refuseAddKey struct {
+	Directory
+	refused bool
+}
+
+func (d *refuseAddKey) AddKey(ctx context.Context, objectID string, k NewKey, proof string) (string, error) {
+	if !d.refused {
+		d.refused = true
+		return "", &GraphError{Op: "addKey on application " + objectID, StatusCode: 400, Code: "CredentialInvalidLifetimeAsPerAppPolicy"}
+	}
+	return d.Directory.AddKey(ctx, objectID, k, proof)
+}
+
+// TestPlanAfterRefusedAddKey: Graph refused a rotation's addKey, so the
+// vault certificate's current version is one the app does not have. The
+// next plan still finds the vault certificate and plans the step, and
+// apply signs the proof with the older version that is the app's.
+func TestPlanAfterRefusedAddKey(t *testing.T) {
+	f := newCertFixture(t, true)
+	ctx := ctxFor(t)
+	step := stepOf(t, Plan(f.tenant(t), f.cfg, f.start), signerObj)
+	st := f.open(t)
+	defer st.Close()
+	o := f.options(t, f.hc, nil)
+	o.Store = st
+	o.Directory = &refuseAddKey{Directory: o.Directory}
+	out, err := Apply(ctx, []Step{step}, o)
+	if err == nil || len(out) != 1 || out[0].State != store.RotationFailed {
+		t.Fatalf("Apply = %+v, %v; want failed", out, err)
+	}
+	if n := len(f.certVersions(t, "signer-app")); n != 2 {
+		t.Fatalf("the vault has %d versions, want the old and the refused one", n)
+	}
+	again := stepOf(t, Plan(f.tenant(t), f.cfg, f.start), signerObj)
+	if again.Skip != "" || again.Vault != certVault || again.Secret != "signer-app" {
+		t.Fatalf("plan after the refusal: %+v; want the step planned to signer-app", again)
+	}
+	o = f.options(t, f.hc, nil)
+	o.Store, o.Grace, o.RemoveUnconfirmed = st, 0, true
+	if out, err := Apply(ctx, []Step{again}, o); err != nil || len(out) != 1 || out[0].State != store.RotationDone {
+		t.Fatalf("Apply after the refusal = %+v, %v; want done", out, err)
+	}
+	f.checkCertRotated(t, again, 3)
+}

@@ -43,6 +43,12 @@ type CertificateStore interface {
 	SignWithCertificate(ctx context.Context, name, version string, digest []byte) ([]byte, error)
 }
 
+// errNeedCertificateFile stops a rotation that imports a certificate
+// file when the run was not given one: it waits, like a rotation whose
+// consumers have not moved, and the run goes on with the others.
+var errNeedCertificateFile = errors.New("waiting: this rotation imports a certificate file, which this run was not given; " +
+	"give --certificate-file again (with --app) to finish it")
+
 // ErrNoProofKey means an application has a current certificate, so a new
 // one can only go on with addKey, and no version of the rotation's vault
 // certificate holds the key of any current one to sign the proof with.
@@ -171,7 +177,7 @@ func (a *applier) issueCert(ctx context.Context, r *store.Rotation) error {
 	}
 	importing := r.State == RotationImporting
 	if importing && a.o.Import == nil {
-		return fmt.Errorf("rotate %s: this rotation imports a certificate file, which this run was not given; give it again to resume", r.AppName)
+		return errNeedCertificateFile
 	}
 	now := a.o.Now()
 	pk, current, err := a.findProofKey(ctx, cs, r, creds, now)

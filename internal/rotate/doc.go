@@ -59,7 +59,8 @@
 //
 //	 1. issuing: Key Vault issues a new version of the certificate (RSA
 //	    2048, self-signed, PEM secret; or, with Options.Import, imports the
-//	    certificate given: state importing), tagged credwatchRotationId.
+//	    certificate given, as PEM, so its secret is PEM too: state
+//	    importing), tagged credwatchRotationId.
 //	    Before that, the run makes sure the certificate can then go on the
 //	    app: when the app has a current certificate, addKey needs a proof
 //	    of possession signed by a current certificate's key, so one must be
@@ -70,10 +71,11 @@
 //	 2. adding: the version is recorded, then its public key is added:
 //	    addKey with a proof (aud Azure AD Graph, iss the app's object id,
 //	    ten minutes, RS256, x5t of the signing certificate) when the app
-//	    has a current certificate, else PATCH of keyCredentials with every
-//	    certificate already there sent back by key id and the new one with a
-//	    key id recorded beforehand. The credential starts now and ends when
-//	    planned, within the certificate's validity.
+//	    has a current certificate, else PATCH of keyCredentials (which
+//	    replaces the collection) with every certificate already there sent
+//	    back with its key and the new one with a key id recorded
+//	    beforehand. The credential starts now and ends when planned, within
+//	    the certificate's validity.
 //	 3. stored: as for secrets.
 //	 4. removing: removeKey with a proof signed by a current certificate
 //	    whose key is in the vault (normally the new one), else PATCH without
@@ -85,7 +87,14 @@
 // certificate or credential: in issuing, the version tagged with the
 // rotation is looked for before issuing another; in adding, a credential
 // with the new certificate's thumbprint (or the recorded key id) that was
-// not on the app before is taken as added.
+// not on the app before is taken as added. A rotation in importing that
+// a run without the file reaches waits for one given it, and the run goes
+// on with the others.
+//
+// Graph writes are sent again after 429 and 503, which mean nothing was
+// done; after 504 only removals and PATCH are, never addPassword or
+// addKey, whose second call would add a second credential: the resume
+// above finds what a timed-out call added.
 //
 // Each run holds the rotations it works on for a lease (10 minutes by
 // default, renewed at every step), so two runs never move one rotation at

@@ -57,8 +57,8 @@ type Directory interface {
 	// already gone is not an error.
 	RemoveKey(ctx context.Context, objectID, keyID, proof string) error
 	// PatchKeyCredentials replaces the application's certificates with
-	// keep (sent back as Graph listed them, without their keys) and add,
-	// if not nil.
+	// keep (sent back as KeyCredentials listed them, keys included) and
+	// add, if not nil.
 	PatchKeyCredentials(ctx context.Context, objectID string, keep []msgraph.KeyCredential, add *NewKey) error
 }
 
@@ -112,9 +112,12 @@ func (e *GraphError) Error() string {
 
 // GraphDirectory writes credentials through Microsoft Graph. Reads go
 // through the shared Graph client (paging, retries); writes go through a
-// pipeline of their own, retried only when Graph says it did nothing
-// (429, 503, 504), never after a lost answer: a second addPassword or
-// addKey would make a second credential.
+// pipeline of their own, retried only when Graph says it did nothing (429,
+// 503). A 504 says only that a gateway stopped waiting, so it is retried
+// for the writes that can be repeated (removals, PATCH of the whole
+// collection) and never for addPassword or addKey, where a second call
+// would make a second credential: Apply's resume finds what a lost
+// answer added.
 type GraphDirectory struct {
 	reads *graph.Client
 	base  string
@@ -151,7 +154,7 @@ func (g *GraphDirectory) AddPassword(ctx context.Context, objectID, displayName 
 	body, _ := json.Marshal(map[string]any{"passwordCredential": map[string]string{
 		"displayName": displayName, "endDateTime": end.UTC().Format(time.RFC3339)}})
 	op := "addPassword on application " + objectID
-	raw, err := g.post(ctx, "/applications/"+url.PathEscape(objectID)+"/addPassword", body, op)
+	raw, err := g.send(ctx, http.MethodPost, "/applications/"+url.PathEscape(objectID)+"/addPassword", body, op, false)
 	if err != nil {
 		return NewPassword{}, err
 	}
@@ -174,8 +177,8 @@ func (g *GraphDirectory) AddPassword(ctx context.Context, objectID, displayName 
 // key or the app is gone) counts as done.
 func (g *GraphDirectory) RemovePassword(ctx context.Context, objectID, keyID string) error {
 	body, _ := json.Marshal(map[string]string{"keyId": keyID})
-	_, err := g.post(ctx, "/applications/"+url.PathEscape(objectID)+"/removePassword", body,
-		"removePassword "+keyID+" on application "+objectID)
+	_, err := g.send(ctx, http.MethodPost, "/applications/"+url.PathEscape(objectID)+"/removePassword", body,
+		"removePassword "+keyID+" on application "+objectID, true)
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound {
 		return nil
@@ -209,7 +212,7 @@ func (g *GraphDirectory) AddKey(ctx context.Context, objectID string, k NewKey, 
 	delete(nk, "keyId")
 	body, _ := json.Marshal(map[string]any{"keyCredential": nk, "passwordCredential": nil, "proof": proof})
 	op := "addKey on application " + objectID
-	raw, err := g.send(ctx, http.MethodPost, "/applications/"+url.PathEscape(objectID)+"/addKey", body, op)
+	raw, err := g.send(ctx, http.MethodPost, "/applications/"+url.PathEscape(objectID)+"/addKey", body, op, false)
 	if err != nil {
 		return "", err
 	}
@@ -226,7 +229,7 @@ func (g *GraphDirectory) AddKey(ctx context.Context, objectID string, k NewKey, 
 func (g *GraphDirectory) RemoveKey(ctx context.Context, objectID, keyID, proof string) error {
 	body, _ := json.Marshal(map[string]string{"keyId": keyID, "proof": proof})
 	_, err := g.send(ctx, http.MethodPost, "/applications/"+url.PathEscape(objectID)+"/removeKey", body,
-		"removeKey "+keyID+" on application "+objectID)
+		"removeKey "+keyID+" on application "+objectID, true)
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound {
 		return nil
@@ -236,30 +239,32 @@ func (g *GraphDirectory) RemoveKey(ctx context.Context, objectID, keyID, proof s
 
 // PatchKeyCredentials calls PATCH /applications/{id} with the whole
 // keyCredentials collection: Graph replaces it, so every certificate to
-// keep is sent back, as listed and without its key, which Graph keeps by
-// key id.
+// keep is sent back as listed, with its key (which KeyCredentials
+// selects): Graph documents each item with its key, and a keyId alone is
+// not documented to keep a certificate. A certificate listed without its
+// key stops the PATCH before anything is sent.
 func (g *GraphDirectory) PatchKeyCredentials(ctx context.Context, objectID string, keep []msgraph.KeyCredential, add *NewKey) error {
+	op := "update keyCredentials of application " + objectID
 	items := make([]map[string]any, 0, len(keep)+1)
 	for _, k := range keep {
+		if k.Key == nil || *k.Key == "" {
+			return fmt.Errorf("graph %s: Graph listed certificate %s without its key, so it cannot be sent back; nothing was changed", op, k.KeyID)
+		}
 		items = append(items, map[string]any{"customKeyIdentifier": k.CustomKeyIdentifier, "displayName": k.DisplayName,
-			"endDateTime": k.EndDateTime, "keyId": k.KeyID, "startDateTime": k.StartDateTime, "type": k.Type, "usage": k.Usage})
+			"endDateTime": k.EndDateTime, "key": *k.Key, "keyId": k.KeyID, "startDateTime": k.StartDateTime, "type": k.Type, "usage": k.Usage})
 	}
 	if add != nil {
 		items = append(items, add.json())
 	}
 	body, _ := json.Marshal(map[string]any{"keyCredentials": items})
-	_, err := g.send(ctx, http.MethodPatch, "/applications/"+url.PathEscape(objectID), body, "update keyCredentials of application "+objectID)
+	_, err := g.send(ctx, http.MethodPatch, "/applications/"+url.PathEscape(objectID), body, op, true)
 	return err
 }
 
-// post sends one action.
-func (g *GraphDirectory) post(ctx context.Context, path string, body []byte, op string) ([]byte, error) {
-	return g.send(ctx, http.MethodPost, path, body, op)
-}
-
-// send sends one write, retrying only the answers that say nothing was
-// done.
-func (g *GraphDirectory) send(ctx context.Context, method, path string, body []byte, op string) ([]byte, error) {
+// send sends one write, retrying the answers that say nothing was done
+// (429, 503) and, when repeating the write is harmless, a gateway's
+// timeout (504).
+func (g *GraphDirectory) send(ctx context.Context, method, path string, body []byte, op string, repeatable bool) ([]byte, error) {
 	const attempts = 4
 	for attempt := 1; ; attempt++ {
 		req, err := runtime.NewRequest(ctx, method, g.base+path)
@@ -287,7 +292,7 @@ func (g *GraphDirectory) send(ctx context.Context, method, path string, body []b
 			ge.Code, ge.Message = env.Error.Code, env.Error.Message
 		}
 		retry := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable ||
-			resp.StatusCode == http.StatusGatewayTimeout
+			(repeatable && resp.StatusCode == http.StatusGatewayTimeout)
 		if !retry || attempt >= attempts {
 			return nil, ge
 		}

@@ -58,8 +58,11 @@ type Step struct {
 // A certificate step is skipped when it is a signing certificate (a
 // Sign/Verify pair, whose private key Entra holds), or when the app has
 // a current certificate, so the new one must go on with addKey, and the
-// scanned vault shows that no current certificate's key is in the target
-// certificate to sign addKey's proof of possession.
+// scanned vault shows that the target certificate has no private key at
+// all to sign addKey's proof of possession with. Which of its versions
+// is one of the app's current certificates the scan cannot tell (it sees
+// the current version only; after a refused addKey that is a version not
+// on the app): apply looks through them all, before changing anything.
 //
 // Due means a secret or certificate on an application object whose end
 // is within rotation.renewDays of now (expired ones included). Federated
@@ -172,10 +175,18 @@ func target(s *Step, t *inventory.Tenant, cfg *policy.Config) {
 			}
 		}
 	} else {
-		for _, v := range t.Vaults {
-			for _, c := range v.Certificates {
-				if c.Thumbprint != "" && strings.EqualFold(c.Thumbprint, thumbprintOf(t, s)) {
-					s.Vault, s.Secret, s.StoreFrom = v.Name, c.Name, FromVaultTag
+		// The vault certificate whose current version is the app's;
+		// else one credwatch made for the app, whose current version
+		// may not be on the app (a rotation Graph refused) while an
+		// older one is.
+		th := thumbprintOf(t, s)
+		for _, byTag := range []bool{false, true} {
+			for _, v := range t.Vaults {
+				for _, c := range v.Certificates {
+					if s.Vault == "" && ((!byTag && c.Thumbprint != "" && strings.EqualFold(c.Thumbprint, th)) ||
+						(byTag && strings.EqualFold(tagValue(c.Tags, inventory.VaultTagAppID), s.AppID))) {
+						s.Vault, s.Secret, s.StoreFrom = v.Name, c.Name, FromVaultTag
+					}
 				}
 			}
 		}
@@ -223,14 +234,25 @@ func certificateSkip(c *inventory.Credential, s *Step, t *inventory.Tenant, curr
 	}
 	v := &t.Vaults[i]
 	why := "the app has a current certificate, so the new one goes on with addKey, whose proof of possession is signed by a current certificate's key: "
-	held := slices.ContainsFunc(v.Certificates, func(vc inventory.VaultCertificate) bool {
-		return strings.EqualFold(vc.Name, s.Secret) && vc.Thumbprint != "" && slices.ContainsFunc(current, func(th string) bool { return strings.EqualFold(th, vc.Thumbprint) })
-	})
-	if !held {
-		return why + "certificate " + s.Secret + " in vault " + s.Vault + " is none of the app's current certificates"
-	}
-	if !slices.ContainsFunc(v.Secrets, func(vs inventory.VaultSecret) bool { return vs.Managed && strings.EqualFold(vs.Name, s.Secret) }) {
+	// Only what no version can do is certain from the scan: whether one
+	// of the certificate's versions is a current certificate of the app,
+	// apply checks over all of them.
+	switch {
+	case !slices.ContainsFunc(v.Certificates, func(vc inventory.VaultCertificate) bool { return strings.EqualFold(vc.Name, s.Secret) }):
+		return why + "vault " + s.Vault + " has no certificate " + s.Secret + " to hold one"
+	case !slices.ContainsFunc(v.Secrets, func(vs inventory.VaultSecret) bool { return vs.Managed && strings.EqualFold(vs.Name, s.Secret) }):
 		return why + "vault " + s.Vault + " holds certificate " + s.Secret + " without its private key"
+	}
+	return ""
+}
+
+// tagValue is a tag's value, its name matched without letter case, as
+// Azure treats tag names.
+func tagValue(tags map[string]string, name string) string {
+	for k, v := range tags {
+		if strings.EqualFold(k, name) {
+			return v
+		}
 	}
 	return ""
 }

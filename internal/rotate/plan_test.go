@@ -131,7 +131,8 @@ func TestPlanChoosesWhatAndWhere(t *testing.T) {
 // TestPlanCertificates: which due certificates can be applied. Without
 // a current certificate PATCH adds the new one; with one, addKey needs a
 // proof signed by a current certificate's key, so a scanned vault that
-// shows no such key skips the step (an unscanned one is left to apply);
+// shows the target certificate has no key at all skips the step (which
+// version is the app's is left to apply, as is an unscanned vault);
 // signing certificates are never rotated.
 func TestPlanCertificates(t *testing.T) {
 	soon := planNow.Add(5 * day)
@@ -159,9 +160,12 @@ func TestPlanCertificates(t *testing.T) {
 			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "EF56"}}, keyOf), "kx", ""},
 		{"current, the vault has it without its key", []inventory.Credential{due},
 			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "AB12"}}), "kc", "without its private key"},
-		{"current, the vault certificate is another one", []inventory.Credential{due},
-			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "0000"}}, keyOf), "kc", "none of the app's current certificates"},
-		{"current, no such certificate in the vault", []inventory.Credential{due}, scanned(nil), "kc", "none of the app's current certificates"},
+		// The scan sees the current version only: after Graph refused a
+		// rotation's addKey, that is the new certificate, not on the app,
+		// while an older version is; apply looks at every version.
+		{"current, the vault's current version is another one", []inventory.Credential{due},
+			scanned([]inventory.VaultCertificate{{Name: "app-cert", Thumbprint: "0000"}}, keyOf), "kc", ""},
+		{"current, no such certificate in the vault", []inventory.Credential{due}, scanned(nil), "kc", "has no certificate app-cert"},
 		{"signing pair", []inventory.Credential{cert("kc", "AB12", "Sign,Verify", planNow.AddDate(-1, 0, 0), soon)}, nil, "kc", "a signing certificate"},
 	}
 	for _, c := range cases {
@@ -182,6 +186,37 @@ func TestPlanCertificates(t *testing.T) {
 				t.Errorf("skip %q, want %q", s.Skip, c.skip)
 			case s.Kind != inventory.Certificate || s.Secret != "app-cert" || !s.NewEnd.Equal(planNow.Add(365*day)):
 				t.Errorf("step %+v", s)
+			}
+		})
+	}
+}
+
+// TestPlanCertificateTarget: without a configured target, a due
+// certificate goes to the vault certificate whose current version it is;
+// else to one credwatch made for the app (tagged credwatchAppId), whose
+// current version may be a rotation's that Graph refused.
+func TestPlanCertificateTarget(t *testing.T) {
+	due := inventory.Credential{Type: inventory.Certificate, KeyID: "kc", Thumbprint: "AB12", Usage: "Verify", Start: planNow.AddDate(-1, 0, 0), End: planNow.Add(5 * day)}
+	managed := func(name string) inventory.VaultSecret { return inventory.VaultSecret{Name: name, Managed: true} }
+	cases := []struct {
+		name   string
+		certs  []inventory.VaultCertificate
+		secret string // "" = no target
+	}{
+		{"by thumbprint", []inventory.VaultCertificate{{Name: "other", Tags: map[string]string{"credwatchAppId": "a6"}}, {Name: "same", Thumbprint: "ab12"}}, "same"},
+		{"by credwatch's tag", []inventory.VaultCertificate{{Name: "refused", Thumbprint: "0000", Tags: map[string]string{"CredwatchAppID": "a6"}}}, "refused"},
+		{"another app's", []inventory.VaultCertificate{{Name: "theirs", Thumbprint: "0000", Tags: map[string]string{"credwatchAppId": "a7"}}}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := inventory.Vault{Name: "kv-prod", Certificates: c.certs}
+			for _, vc := range c.certs {
+				v.Secrets = append(v.Secrets, managed(vc.Name))
+			}
+			tn := &inventory.Tenant{Objects: []inventory.Object{app("o6", "a6", "cert-app", due)}, Vaults: []inventory.Vault{v}}
+			s := Plan(tn, planConfig(), planNow)[0]
+			if s.Secret != c.secret || (c.secret != "" && (s.Skip != "" || s.StoreFrom != FromVaultTag)) || (c.secret == "" && !strings.Contains(s.Skip, "no vault target")) {
+				t.Errorf("step %+v, want target %q", s, c.secret)
 			}
 		})
 	}

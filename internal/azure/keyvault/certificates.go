@@ -7,10 +7,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,25 +96,134 @@ func (c *VaultClient) CreateCertificate(ctx context.Context, name string, req Ce
 }
 
 // CertificateImport is a certificate with its private key to import: PEM
-// (certificate and key blocks) or PKCS#12. Data and Password are secret:
-// they go to the vault and nowhere else.
+// (certificate and key blocks, text around them ignored) or PKCS#12. Data
+// and Password are secret: they go to the vault and nowhere else.
 type CertificateImport struct {
 	Data     []byte
 	Password string // of a PKCS#12 file; "" for none
 	Tags     map[string]string
 }
 
-// ImportCertificate imports a new version of certificate name.
+// ErrCertificatePassword means the password of a certificate file to
+// import did not open it.
+var ErrCertificatePassword = errPFXPassword
+
+// CertificateFileError is a certificate to import that cannot be read or
+// is not one credwatch rotates; nothing was sent to the vault.
+type CertificateFileError struct{ Err error }
+
+func (e *CertificateFileError) Error() string { return "the certificate to import: " + e.Err.Error() }
+func (e *CertificateFileError) Unwrap() error { return e.Err }
+
+// Certificate reads the certificate to import, without sending anything
+// anywhere, so a file that cannot be imported is refused before anything
+// changes. Its errors are *CertificateFileError.
+func (in CertificateImport) Certificate() (*x509.Certificate, error) {
+	_, c, err := in.pemBundle()
+	return c, err
+}
+
+// pemBundle is the import as it is sent: a PEM bundle of the RSA private
+// key as PKCS#8 (the only key form Key Vault imports), the certificate
+// that matches it, then the rest of the chain as given. A PKCS#12 file is
+// converted here rather than sent as is: the import's policy declares
+// the content type of the value sent, and a PEM secret is what
+// SignWithCertificate reads later.
+func (in CertificateImport) pemBundle() ([]byte, *x509.Certificate, error) {
+	var key crypto.PrivateKey
+	var certs []*x509.Certificate
+	var err error
+	// Contains, not HasPrefix: openssl pkcs12 -nodes writes "Bag
+	// Attributes" lines before each block.
+	if bytes.Contains(in.Data, []byte("-----BEGIN")) {
+		key, certs, err = readPEMImport(in.Data, in.Password)
+	} else if key, certs, err = decodePFX(in.Data, in.Password); errors.Is(err, errPFXSyntax) {
+		err = errors.New("neither PEM (no -----BEGIN line) nor a PKCS#12 file credwatch can read")
+	}
+	if err != nil {
+		return nil, nil, &CertificateFileError{err}
+	}
+	rk, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, nil, &CertificateFileError{errors.New("the private key is not RSA; proofs of possession, which rotating the certificate again needs, are signed RS256")}
+	}
+	leaf := slices.IndexFunc(certs, func(c *x509.Certificate) bool { return rk.PublicKey.Equal(c.PublicKey) })
+	if leaf < 0 {
+		return nil, nil, &CertificateFileError{errors.New("it holds no certificate for its private key")}
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(rk)
+	if err != nil {
+		return nil, nil, &CertificateFileError{errors.New("the private key could not be encoded as PKCS#8")}
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	chain := append([]*x509.Certificate{certs[leaf]}, slices.Delete(slices.Clone(certs), leaf, leaf+1)...)
+	for _, c := range chain {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return out, certs[leaf], nil
+}
+
+// readPEMImport reads the private key and certificates of a PEM file.
+func readPEMImport(data []byte, password string) (crypto.PrivateKey, []*x509.Certificate, error) {
+	var keys []crypto.PrivateKey
+	var certs []*x509.Certificate
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		var k crypto.PrivateKey
+		var err error
+		switch b.Type {
+		case "CERTIFICATE":
+			c, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				return nil, nil, errors.New("a certificate in the file could not be parsed")
+			}
+			certs = append(certs, c)
+			continue
+		case "PRIVATE KEY":
+			k, err = x509.ParsePKCS8PrivateKey(b.Bytes)
+		case "RSA PRIVATE KEY", "EC PRIVATE KEY":
+			if strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
+				return nil, nil, errors.New("the private key is encrypted in OpenSSL's legacy PEM form; convert it with openssl pkcs8 -topk8")
+			}
+			if b.Type == "EC PRIVATE KEY" {
+				k, err = x509.ParseECPrivateKey(b.Bytes)
+			} else {
+				k, err = x509.ParsePKCS1PrivateKey(b.Bytes)
+			}
+		case "ENCRYPTED PRIVATE KEY":
+			return nil, nil, errors.New("the private key is encrypted (PKCS#8), which credwatch does not read; give the PKCS#12 file, or decrypt the key with openssl pkcs8")
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, nil, errors.New("the private key could not be parsed")
+		}
+		keys = append(keys, k)
+	}
+	switch {
+	case len(keys) == 0:
+		return nil, nil, errors.New("it holds no private key")
+	case len(keys) > 1:
+		return nil, nil, errors.New("it holds more than one private key")
+	case len(certs) == 0:
+		return nil, nil, errors.New("it holds no certificate")
+	}
+	return keys[0], certs, nil
+}
+
+// ImportCertificate imports a new version of certificate name, as PEM
+// (see pemBundle), so its secret is PEM too. A file that cannot be read
+// is a *CertificateFileError, and nothing is sent.
 func (c *VaultClient) ImportCertificate(ctx context.Context, name string, in CertificateImport) (Certificate, error) {
-	value, ct := base64.StdEncoding.EncodeToString(in.Data), ContentTypePKCS12
-	if bytes.HasPrefix(bytes.TrimSpace(in.Data), []byte("-----BEGIN")) {
-		value, ct = string(in.Data), ContentTypePEM
+	bundle, _, err := in.pemBundle()
+	if err != nil {
+		return Certificate{}, fmt.Errorf("key vault %s: import certificate %s: %w", c.url, name, err)
 	}
-	p := azcertificates.ImportCertificateParameters{Base64EncodedCertificate: to.Ptr(value), Tags: tagPtrs(in.Tags),
-		CertificatePolicy: &azcertificates.CertificatePolicy{SecretProperties: &azcertificates.SecretProperties{ContentType: to.Ptr(ct)}}}
-	if in.Password != "" {
-		p.Password = to.Ptr(in.Password)
-	}
+	p := azcertificates.ImportCertificateParameters{Base64EncodedCertificate: to.Ptr(string(bundle)), Tags: tagPtrs(in.Tags),
+		CertificatePolicy: &azcertificates.CertificatePolicy{SecretProperties: &azcertificates.SecretProperties{ContentType: to.Ptr(ContentTypePEM)}}}
 	resp, err := c.certs.ImportCertificate(ctx, name, p, nil)
 	if err != nil {
 		return Certificate{}, wrapErr("import certificate "+name, c.url, err)

@@ -20,6 +20,9 @@ import (
 	"github.com/credwatch/credwatch/internal/localtls"
 )
 
+// contentTypePEM is a certificate secret's content type when it is PEM.
+const contentTypePEM = "application/x-pem-file"
+
 // certPolicy is the part of a certificate policy the emulator honours.
 type certPolicy struct {
 	KeyProps *struct {
@@ -229,7 +232,7 @@ func (s *Server) storeCert(v *vault, name string, der []byte, cert *x509.Certifi
 	cv := &certVersion{der: der, cert: cert, tags: cloneTags(tags), enabled: enabled, created: now, updated: now, policy: p}
 	v.addCertVersion(name, cv)
 	value := string(keyPEM) + string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	sv := &secretVersion{value: value, contentType: "application/x-pem-file", tags: cloneTags(tags), enabled: enabled,
+	sv := &secretVersion{value: value, contentType: contentTypePEM, tags: cloneTags(tags), enabled: enabled,
 		nbf: cert.NotBefore, exp: cert.NotAfter, created: now, updated: now, managed: true}
 	v.addSecretVersion(name, sv)
 	sv.version = cv.version // the certificate's secret shares its version
@@ -261,8 +264,11 @@ func (s *Server) getCertificateOperation(w http.ResponseWriter, v *vault, name s
 	return nil
 }
 
-// importCertificate takes a PEM bundle of a certificate and its private
-// key (PKCS#12 is not read by the emulator).
+// importCertificate imports a certificate with its private key. As in
+// Key Vault, the policy's secret_props.contentType says what value holds:
+// PKCS#12 (base64) unless it is application/x-pem-file, and a PEM key must
+// be PKCS#8. The emulator reads PEM only: it refuses PKCS#12 with its own
+// message, where Key Vault would take it.
 func (s *Server) importCertificate(w http.ResponseWriter, v *vault, name string, body []byte) *kvError {
 	in, e := decodeCertWrite(body)
 	if e != nil {
@@ -271,8 +277,13 @@ func (s *Server) importCertificate(w http.ResponseWriter, v *vault, name string,
 	if in.Value == "" {
 		return badParameter("Property 'value' is required.")
 	}
+	if in.Policy == nil || in.Policy.SecretProps == nil || !strings.EqualFold(in.Policy.SecretProps.ContentType, contentTypePEM) {
+		return badParameter("This emulator imports PEM only: send the certificate and its PKCS#8 key as PEM, with policy.secret_props.contentType %s.", contentTypePEM)
+	}
+	unexpected := badParameter("The specified PEM X.509 certificate content is in an unexpected format. Please check if certificate is in valid PEM format.")
 	var der []byte
 	var keyPEM []byte
+	var key any
 	rest := []byte(in.Value)
 	for {
 		var b *pem.Block
@@ -283,16 +294,29 @@ func (s *Server) importCertificate(w http.ResponseWriter, v *vault, name string,
 		switch {
 		case b.Type == "CERTIFICATE" && der == nil:
 			der = b.Bytes
+		case b.Type == "PRIVATE KEY":
+			k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+			if err != nil {
+				return unexpected
+			}
+			key, keyPEM = k, pem.EncodeToMemory(b)
+		case b.Type == "ENCRYPTED PRIVATE KEY":
+			return badParameter("This emulator does not decrypt private keys; import the PKCS#8 key unencrypted.")
 		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
-			keyPEM = pem.EncodeToMemory(b)
+			return unexpected // PKCS#1 or SEC 1: Key Vault takes PKCS#8 only
 		}
 	}
 	if der == nil || keyPEM == nil {
-		return badParameter("The certificate must be PEM with the certificate and its private key (application/x-pem-file).")
+		return unexpected
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return badParameter("The certificate could not be parsed.")
+		return unexpected
+	}
+	pub, ok1 := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
+	priv, ok2 := key.(crypto.Signer)
+	if !ok1 || !ok2 || !pub.Equal(priv.Public()) {
+		return badParameter("The private key does not match the certificate.")
 	}
 	now := s.now().UTC()
 	enabled := in.Attributes == nil || in.Attributes.Enabled == nil || *in.Attributes.Enabled

@@ -299,6 +299,9 @@ func TestCertificatesWithAzcertificates(t *testing.T) {
 	}
 }
 
+// TestImportPEMCertificate: a PEM import is taken when its policy says
+// PEM and its key is PKCS#8, as Key Vault takes it; anything else is
+// refused with a 400 and stores nothing.
 func TestImportPEMCertificate(t *testing.T) {
 	e := newEnv(t, testVaults(), nil)
 	tok := e.token(t, officerID, "https://vault.azure.net")
@@ -309,10 +312,14 @@ func TestImportPEMCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
-	bundle := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})) +
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}))
-	body, _ := json.Marshal(map[string]any{"value": bundle, "tags": map[string]string{"owner": "me"}})
+	sec1, _ := x509.MarshalECPrivateKey(key)
+	otherPKCS8, _ := x509.MarshalPKCS8PrivateKey(other)
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	bundle := certPEM + string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}))
+	pemPolicy := map[string]any{"secret_props": map[string]string{"contentType": "application/x-pem-file"}}
+	body, _ := json.Marshal(map[string]any{"value": bundle, "policy": pemPolicy, "tags": map[string]string{"owner": "me"}})
 	base := strings.TrimRight(e.kv.VaultURL("kv-rbac"), "/")
 	a := e.do(t, http.MethodPost, base+"/certificates/imp/import?api-version=7.4", tok, string(body))
 	if a.status != http.StatusOK {
@@ -322,9 +329,27 @@ func TestImportPEMCertificate(t *testing.T) {
 	if got := a.json(t)["x5t"]; got != base64.RawURLEncoding.EncodeToString(sum[:]) {
 		t.Errorf("x5t %v", got)
 	}
-	bad, _ := json.Marshal(map[string]any{"value": base64.StdEncoding.EncodeToString(der)})
-	if a := e.do(t, http.MethodPost, base+"/certificates/imp/import?api-version=7.4", tok, string(bad)); a.status != http.StatusBadRequest {
-		t.Errorf("a value without a private key: %d", a.status)
+	if v := e.kv.SecretVersions("kv-rbac", "imp"); len(v) != 1 || v[0].ContentType != "application/x-pem-file" {
+		t.Errorf("the certificate's secret: %+v", v)
+	}
+	for _, c := range []struct {
+		name   string
+		body   map[string]any
+		reason string
+	}{
+		{"PEM without the PEM content type (PKCS#12 is assumed)", map[string]any{"value": bundle}, "PEM only"},
+		{"no private key", map[string]any{"value": certPEM, "policy": pemPolicy}, "unexpected format"},
+		{"a SEC 1 key, not PKCS#8", map[string]any{"value": certPEM + string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})), "policy": pemPolicy}, "unexpected format"},
+		{"base64 PKCS#12 declared PEM", map[string]any{"value": base64.StdEncoding.EncodeToString(der), "policy": pemPolicy}, "unexpected format"},
+		{"another certificate's key", map[string]any{"value": certPEM + string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: otherPKCS8})), "policy": pemPolicy}, "does not match"},
+	} {
+		b, _ := json.Marshal(c.body)
+		if a := e.do(t, http.MethodPost, base+"/certificates/imp/import?api-version=7.4", tok, string(b)); a.status != http.StatusBadRequest || !strings.Contains(string(a.body), c.reason) {
+			t.Errorf("%s: %d %s, want 400 saying %q", c.name, a.status, a.body, c.reason)
+		}
+	}
+	if v := e.kv.SecretVersions("kv-rbac", "imp"); len(v) != 1 {
+		t.Errorf("a refused import stored a version: %d", len(v))
 	}
 	user := e.token(t, userID, "https://vault.azure.net")
 	if a := e.do(t, http.MethodPost, base+"/certificates/imp/import?api-version=7.4", user, string(body)); a.status != http.StatusForbidden {
