@@ -152,8 +152,8 @@ func (m memoryRows) objects(fn func(int, *inventory.Object) error) error {
 	return nil
 }
 
-// children calls fn with each child of each object, picked by list.
-func children[T any](m memoryRows, list func(*inventory.Object) []T, fn func(int, *T) error) error {
+// eachChild calls fn with each child of each object, picked by list.
+func eachChild[T any](m memoryRows, list func(*inventory.Object) []T, fn func(int, *T) error) error {
 	for i := range m.r.Tenant.Objects {
 		items := list(&m.r.Tenant.Objects[i])
 		for j := range items {
@@ -166,15 +166,15 @@ func children[T any](m memoryRows, list func(*inventory.Object) []T, fn func(int
 }
 
 func (m memoryRows) credentials(fn func(int, *inventory.Credential) error) error {
-	return children(m, func(o *inventory.Object) []inventory.Credential { return o.Credentials }, fn)
+	return eachChild(m, func(o *inventory.Object) []inventory.Credential { return o.Credentials }, fn)
 }
 
 func (m memoryRows) owners(fn func(int, *inventory.Owner) error) error {
-	return children(m, func(o *inventory.Object) []inventory.Owner { return o.Owners }, fn)
+	return eachChild(m, func(o *inventory.Object) []inventory.Owner { return o.Owners }, fn)
 }
 
 func (m memoryRows) permissions(fn func(int, *inventory.Permission) error) error {
-	return children(m, func(o *inventory.Object) []inventory.Permission { return o.Permissions }, fn)
+	return eachChild(m, func(o *inventory.Object) []inventory.Permission { return o.Permissions }, fn)
 }
 
 func (m memoryRows) findings(fn func(*policy.Finding) error) error {
@@ -202,52 +202,62 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 			ErrTenantMismatch, fi.ID, fi.TenantID, ti.ID, ti.TenantID)
 	}
 	d := &Diff{From: fi, To: ti}
-	ix := indexObjects(to.Tenant)
+	t := to.Tenant
+	objects := make(map[string]int32, len(t.Objects)) // first of each id
+	for i := len(t.Objects) - 1; i >= 0; i-- {
+		objects[t.Objects[i].ID] = int32(i)
+	}
+	objSeen := make([]bool, len(t.Objects))
+	creds := newChildren(t, func(o *inventory.Object) []inventory.Credential { return o.Credentials },
+		func(c *inventory.Credential) string { return c.KeyID })
+	owners := newChildren(t, func(o *inventory.Object) []inventory.Owner { return o.Owners },
+		func(ow *inventory.Owner) string { return ow.ID })
+	perms := newChildren(t, func(o *inventory.Object) []inventory.Permission { return o.Permissions },
+		func(p *inventory.Permission) permKey { return permKey{p.ResourceAppID, p.AppRoleID} })
 
 	// from is read once, table by table; each of its rows is matched
-	// against to's index. A repeated key keeps its first row on either
-	// side, so the result does not depend on duplicates' order.
+	// against to. A repeated key keeps its first row on either side, so
+	// the result does not depend on duplicates' order.
 	var refs []ObjectRef // from's objects by ordinal
+	var inTo []int32     // and the index in to of each, or -1
 	removedObj := map[string]bool{}
 	err := from.objects(func(ord int, o *inventory.Object) error {
-		ref := objectRef(o)
-		if i, ok := ix.objects.pos[o.ID]; ok {
-			ix.objects.seen[i] = true
-			if now := ix.object(ix.objects.at[i]); now == ref {
+		ref, at := objectRef(o), int32(-1)
+		if i, ok := objects[o.ID]; ok {
+			at, objSeen[i] = i, true
+			if now := objectRef(&t.Objects[i]); now == ref {
 				ref = now // to's strings: the row's are garbage at once
 			}
 		} else if !removedObj[o.ID] {
 			removedObj[o.ID] = true
 			d.ObjectsRemoved = append(d.ObjectsRemoved, ref)
 		}
-		refs = append(refs, ref)
+		refs, inTo = append(refs, ref), append(inTo, at)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	refOf := func(ord int) (ObjectRef, error) {
+	parentOf := func(ord int) (ObjectRef, int32, error) {
 		if ord < 0 || ord >= len(refs) {
-			return ObjectRef{}, fmt.Errorf("row refers to object %d of %d", ord, len(refs))
+			return ObjectRef{}, 0, fmt.Errorf("row refers to object %d of %d", ord, len(refs))
 		}
-		return refs[ord], nil
+		return refs[ord], inTo[ord], nil
 	}
-	removedCred := map[credKey]bool{}
+	removedCred := map[[2]string]bool{}
 	err = from.credentials(func(ord int, c *inventory.Credential) error {
-		ref, err := refOf(ord)
+		ref, oi, err := parentOf(ord)
 		if err != nil {
 			return err
 		}
-		k := credKey{ref.ID, c.KeyID}
 		before := credentialRef(ref, c)
-		i, ok := ix.creds.pos[k]
-		switch {
-		case !ok && !removedCred[k]:
-			removedCred[k] = true
+		switch j, found, first := creds.match(oi, c.KeyID); {
+		case !found && !removedCred[[2]string{ref.ID, c.KeyID}]:
+			removedCred[[2]string{ref.ID, c.KeyID}] = true
 			d.CredentialsRemoved = append(d.CredentialsRemoved, before)
-		case ok && !ix.creds.seen[i]:
-			ix.creds.seen[i] = true
-			after := ix.credential(ix.creds.at[i])
+		case found && first:
+			o := &t.Objects[oi]
+			after := credentialRef(objectRef(o), &o.Credentials[j])
 			if fields := changedFields(before, after); len(fields) > 0 {
 				d.CredentialsChanged = append(d.CredentialsChanged, CredentialChange{Before: before, After: after, Fields: fields})
 			}
@@ -257,17 +267,14 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	removedOwner := map[ownerKey]bool{}
+	removedOwner := map[[2]string]bool{}
 	err = from.owners(func(ord int, ow *inventory.Owner) error {
-		ref, err := refOf(ord)
+		ref, oi, err := parentOf(ord)
 		if err != nil {
 			return err
 		}
-		k := ownerKey{ref.ID, ow.ID}
-		if i, ok := ix.owners.pos[k]; ok {
-			ix.owners.seen[i] = true
-		} else if !removedOwner[k] {
-			removedOwner[k] = true
+		if _, found, _ := owners.match(oi, ow.ID); !found && !removedOwner[[2]string{ref.ID, ow.ID}] {
+			removedOwner[[2]string{ref.ID, ow.ID}] = true
 			d.OwnersRemoved = append(d.OwnersRemoved, ownerChange(ref, ow))
 		}
 		return nil
@@ -275,16 +282,14 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	removedPerm := map[permKey]bool{}
+	removedPerm := map[[3]string]bool{}
 	err = from.permissions(func(ord int, p *inventory.Permission) error {
-		ref, err := refOf(ord)
+		ref, oi, err := parentOf(ord)
 		if err != nil {
 			return err
 		}
-		k := permKey{ref.ID, p.ResourceAppID, p.AppRoleID}
-		if i, ok := ix.perms.pos[k]; ok {
-			ix.perms.seen[i] = true
-		} else if !removedPerm[k] {
+		k := [3]string{ref.ID, p.ResourceAppID, p.AppRoleID}
+		if _, found, _ := perms.match(oi, permKey{p.ResourceAppID, p.AppRoleID}); !found && !removedPerm[k] {
 			removedPerm[k] = true
 			d.PermissionsRemoved = append(d.PermissionsRemoved, permissionChange(ref, p))
 		}
@@ -293,15 +298,16 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs = nil
-	var found positions[string]
-	for i := range to.Findings {
-		found.add(to.Findings[i].ID, loc{item: int32(i)})
+	refs, inTo = nil, nil
+	found := make(map[string]int, len(to.Findings)) // first of each id
+	for i := len(to.Findings) - 1; i >= 0; i-- {
+		found[to.Findings[i].ID] = i
 	}
+	findSeen := make([]bool, len(to.Findings))
 	resolved := map[string]bool{}
 	err = from.findings(func(f *policy.Finding) error {
-		if i, ok := found.pos[f.ID]; ok {
-			found.seen[i] = true
+		if i, ok := found[f.ID]; ok {
+			findSeen[i] = true
 		} else if !resolved[f.ID] {
 			resolved[f.ID] = true
 			d.FindingsResolved = append(d.FindingsResolved, *f)
@@ -311,11 +317,25 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.ObjectsAdded = unseen(&ix.objects, ix.object)
-	d.CredentialsAdded = unseen(&ix.creds, ix.credential)
-	d.OwnersAdded = unseen(&ix.owners, ix.owner)
-	d.PermissionsAdded = unseen(&ix.perms, ix.permission)
-	d.FindingsOpened = unseen(&found, func(l loc) policy.Finding { return to.Findings[l.item] })
+	for i := range t.Objects {
+		if o := &t.Objects[i]; !objSeen[i] && objects[o.ID] == int32(i) {
+			d.ObjectsAdded = append(d.ObjectsAdded, objectRef(o))
+		}
+	}
+	creds.unseen(func(o *inventory.Object, c *inventory.Credential) {
+		d.CredentialsAdded = append(d.CredentialsAdded, credentialRef(objectRef(o), c))
+	})
+	owners.unseen(func(o *inventory.Object, ow *inventory.Owner) {
+		d.OwnersAdded = append(d.OwnersAdded, ownerChange(objectRef(o), ow))
+	})
+	perms.unseen(func(o *inventory.Object, p *inventory.Permission) {
+		d.PermissionsAdded = append(d.PermissionsAdded, permissionChange(objectRef(o), p))
+	})
+	for i := range to.Findings {
+		if !findSeen[i] && found[to.Findings[i].ID] == i {
+			d.FindingsOpened = append(d.FindingsOpened, to.Findings[i])
+		}
+	}
 
 	slices.SortFunc(d.ObjectsAdded, compareObjects)
 	slices.SortFunc(d.ObjectsRemoved, compareObjects)
@@ -340,88 +360,91 @@ func (d *Diff) Empty() bool {
 		len(d.FindingsOpened)+len(d.FindingsResolved) == 0
 }
 
-// positions is where each key of one side first occurs, with a flag for
-// each that the other side matched; a repeated key keeps the first.
-type positions[K comparable] struct {
-	at   []loc
-	pos  map[K]int
+type permKey struct{ resourceApp, role string }
+
+// children is one kind of to's child items (credentials, owners or
+// permissions), located through their object: a flag per item says the
+// other side matched it, and a key repeated within an object keeps its
+// first item. Only long lists get a lookup map, so a large tenant's index
+// is a flag an item and an offset an object.
+type children[T any, K comparable] struct {
+	t    *inventory.Tenant
+	list func(*inventory.Object) []T
+	key  func(*T) K
+	base []int // each object's first flag
 	seen []bool
+	long map[int32]map[K]int32 // for objects with many items, made on first use
 }
 
-// loc is an object's index and the index of an item in one of its lists.
-type loc struct{ object, item int32 }
+// longList is the length above which an object's items are found through
+// a map rather than by a scan.
+const longList = 32
 
-func (p *positions[K]) add(key K, l loc) {
-	if p.pos == nil {
-		p.pos = make(map[K]int)
-	}
-	if _, dup := p.pos[key]; dup {
-		return
-	}
-	p.pos[key] = len(p.at)
-	p.at = append(p.at, l)
-	p.seen = append(p.seen, false)
-}
-
-// unseen is what nothing matched, each made by mk.
-func unseen[K comparable, V any](p *positions[K], mk func(loc) V) []V {
-	var out []V
-	for i, l := range p.at {
-		if !p.seen[i] {
-			out = append(out, mk(l))
-		}
-	}
-	return out
-}
-
-type credKey struct{ object, key string }
-type ownerKey struct{ object, owner string }
-type permKey struct{ object, resourceApp, role string }
-
-// objectIndex locates to's items by key; the refs a diff lists are made
-// only for what it lists, so the index of a large tenant stays small.
-type objectIndex struct {
-	t       *inventory.Tenant
-	objects positions[string]
-	creds   positions[credKey]
-	owners  positions[ownerKey]
-	perms   positions[permKey]
-}
-
-func indexObjects(t *inventory.Tenant) objectIndex {
-	ix := objectIndex{t: t}
+func newChildren[T any, K comparable](t *inventory.Tenant, list func(*inventory.Object) []T, key func(*T) K) *children[T, K] {
+	c := &children[T, K]{t: t, list: list, key: key, base: make([]int, len(t.Objects)+1)}
 	for i := range t.Objects {
-		o := &t.Objects[i]
-		ix.objects.add(o.ID, loc{int32(i), 0})
-		for j := range o.Credentials {
-			ix.creds.add(credKey{o.ID, o.Credentials[j].KeyID}, loc{int32(i), int32(j)})
+		c.base[i+1] = c.base[i] + len(list(&t.Objects[i]))
+	}
+	c.seen = make([]bool, c.base[len(t.Objects)])
+	return c
+}
+
+// find is the index in object oi's list of the first item with key k.
+func (c *children[T, K]) find(oi int32, k K) (int32, bool) {
+	items := c.list(&c.t.Objects[oi])
+	if len(items) <= longList {
+		for j := range items {
+			if c.key(&items[j]) == k {
+				return int32(j), true
+			}
 		}
-		for j := range o.Owners {
-			ix.owners.add(ownerKey{o.ID, o.Owners[j].ID}, loc{int32(i), int32(j)})
+		return 0, false
+	}
+	m, ok := c.long[oi]
+	if !ok {
+		if c.long == nil {
+			c.long = map[int32]map[K]int32{}
 		}
-		for j := range o.Permissions {
-			p := &o.Permissions[j]
-			ix.perms.add(permKey{o.ID, p.ResourceAppID, p.AppRoleID}, loc{int32(i), int32(j)})
+		m = make(map[K]int32, len(items))
+		for j := len(items) - 1; j >= 0; j-- {
+			m[c.key(&items[j])] = int32(j)
+		}
+		c.long[oi] = m
+	}
+	j, ok := m[k]
+	return j, ok
+}
+
+// match marks the item of object oi (-1: none in to) with key k as
+// matched; first is false when an earlier row already matched it.
+func (c *children[T, K]) match(oi int32, k K) (j int32, found, first bool) {
+	if oi < 0 {
+		return 0, false, false
+	}
+	if j, found = c.find(oi, k); !found {
+		return 0, false, false
+	}
+	flag := c.base[oi] + int(j)
+	first = !c.seen[flag]
+	c.seen[flag] = true
+	return j, true, first
+}
+
+// unseen calls fn with each item nothing matched, in to's order, leaving
+// out repeats of a key within an object.
+func (c *children[T, K]) unseen(fn func(*inventory.Object, *T)) {
+	for i := range c.t.Objects {
+		o := &c.t.Objects[i]
+		items := c.list(o)
+		for j := range items {
+			if c.seen[c.base[i]+j] {
+				continue
+			}
+			if first, _ := c.find(int32(i), c.key(&items[j])); int(first) == j {
+				fn(o, &items[j])
+			}
 		}
 	}
-	return ix
-}
-
-func (ix *objectIndex) object(l loc) ObjectRef { return objectRef(&ix.t.Objects[l.object]) }
-
-func (ix *objectIndex) credential(l loc) CredentialRef {
-	o := &ix.t.Objects[l.object]
-	return credentialRef(objectRef(o), &o.Credentials[l.item])
-}
-
-func (ix *objectIndex) owner(l loc) OwnerChange {
-	o := &ix.t.Objects[l.object]
-	return ownerChange(objectRef(o), &o.Owners[l.item])
-}
-
-func (ix *objectIndex) permission(l loc) PermissionChange {
-	o := &ix.t.Objects[l.object]
-	return permissionChange(objectRef(o), &o.Permissions[l.item])
 }
 
 func objectRef(o *inventory.Object) ObjectRef {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -51,6 +52,31 @@ func TestCompare(t *testing.T) {
 		want   Diff // From and To are checked separately
 	}{
 		{name: "identical scans are empty", mutate: func(*Record) {}},
+		{
+			name: "a key repeated on an object counts once",
+			mutate: func(to *Record) {
+				o := &to.Tenant.Objects[0]
+				dup := o.Credentials[0]
+				dup.DisplayName = "a second copy"
+				o.Credentials = append(o.Credentials, dup)
+			},
+		},
+		{
+			name: "owners of an object with many are matched one by one",
+			mutate: func(to *Record) {
+				o := &to.Tenant.Objects[0]
+				for i := range 40 {
+					o.Owners = append(o.Owners, inventory.Owner{Type: inventory.OwnerUser, ID: fmt.Sprintf("u-many-%02d", i)})
+				}
+			},
+			want: Diff{OwnersAdded: func() []OwnerChange {
+				var out []OwnerChange
+				for i := range 40 {
+					out = append(out, OwnerChange{Object: appRef, Type: inventory.OwnerUser, ID: fmt.Sprintf("u-many-%02d", i)})
+				}
+				return out
+			}()},
+		},
 		{
 			name: "an added object brings its credentials, owners and permissions",
 			mutate: func(to *Record) {
