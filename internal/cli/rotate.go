@@ -22,6 +22,7 @@ import (
 	kvemu "github.com/credwatch/credwatch/internal/emulator/keyvault"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/report"
 	"github.com/credwatch/credwatch/internal/rotate"
@@ -32,6 +33,21 @@ import (
 // DemoRotatorID is the demo's rotation client: it may change applications
 // and write the demo vaults' secrets.
 const DemoRotatorID = "c7ed0a7c-0000-4000-8000-00000000a0a7"
+
+// DemoRotatorObjectID is the object id of the demo rotation client's
+// service principal, the oid of its tokens: the demo vaults' role
+// assignments and access policies name it, as Azure's name the service
+// principal and never the app id.
+const DemoRotatorObjectID = "0b1ec7ed-0000-4000-8000-00000000a0a7"
+
+// demoRotatorServicePrincipal is the rotation client's service principal,
+// for the demo directory's Resources: the token service then signs the
+// client's tokens with DemoRotatorObjectID as oid, and Graph does not list
+// it, so the tenant scanned is the demo's as before.
+func demoRotatorServicePrincipal() msgraph.ServicePrincipal {
+	return msgraph.ServicePrincipal{ID: DemoRotatorObjectID, AppID: DemoRotatorID, DisplayName: "credwatch demo rotator",
+		ServicePrincipalType: "Application"}
+}
 
 // newRotateCmd is `credwatch rotate plan|apply`.
 func newRotateCmd(e *env) *cobra.Command {
@@ -398,6 +414,7 @@ func demoWiring(_ context.Context, e *env, cfg *policy.Config) (*applyWiring, er
 		return nil, err
 	}
 	dir := tenantgen.Demo(now)
+	dir.Resources = append(dir.Resources, demoRotatorServicePrincipal())
 	client := emulator.Client{ID: DemoRotatorID, Secret: secret,
 		Roles: []string{"Application.ReadWrite.All", "AuditLog.Read.All", "Policy.Read.All"}}
 	srv, err := emulator.Start(emulator.Options{Directory: dir, Clients: []emulator.Client{client}, Logger: e.logger, Now: e.now})
@@ -405,7 +422,7 @@ func demoWiring(_ context.Context, e *env, cfg *policy.Config) (*applyWiring, er
 		return nil, fmt.Errorf("start demo emulator: %w", err)
 	}
 	kv, err := kvemu.Start(kvemu.Options{TenantID: srv.TenantID(), AuthorityHost: srv.AuthorityHost(), HTTPClient: srv.Client(),
-		Vaults: kvemu.DemoVaults(dir, now, DemoRotatorID, DemoRotatorID), Logger: e.logger, Now: e.now})
+		Vaults: kvemu.DemoVaults(dir, now, DemoRotatorObjectID, DemoRotatorObjectID), Logger: e.logger, Now: e.now})
 	if err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("start demo key vault emulator: %w", err)

@@ -119,7 +119,7 @@ func newCertFixture(t *testing.T, real bool) *certFixture {
 		lapsed: newTestCert(t, "lapsed-app", now.AddDate(-1, 0, 0), now.Add(-5*day)),
 		keyed:  newTestCert(t, "keyless-app", now.AddDate(0, -11, 0), now.Add(12*day)),
 	}
-	dir := &msgraph.Directory{TenantID: fxTenant, Applications: []msgraph.Application{
+	dir := &msgraph.Directory{TenantID: fxTenant, Resources: []msgraph.ServicePrincipal{rotatorSP()}, Applications: []msgraph.Application{
 		{ID: signerObj, AppID: signerApp, DisplayName: "signer-app", SignInAudience: "AzureADMyOrg",
 			PasswordCredentials: []msgraph.PasswordCredential{}, KeyCredentials: []msgraph.KeyCredential{f.signer.credential(signerOld)}},
 		{ID: lapsedObj, AppID: lapsedApp, DisplayName: "lapsed-app", SignInAudience: "AzureADMyOrg",
@@ -137,8 +137,8 @@ func newCertFixture(t *testing.T, real bool) *certFixture {
 		Vaults: []kvemu.Vault{{Name: certVault, EnableRBACAuthorization: true, EnableSoftDelete: true,
 			// Officer issues certificates; Certificate User reads the key of
 			// the one that signs a proof.
-			RoleAssignments: []kvemu.RoleAssignment{{Principal: rotatorID, Role: "Key Vault Certificates Officer"},
-				{Principal: rotatorID, Role: "Key Vault Certificate User"}},
+			RoleAssignments: []kvemu.RoleAssignment{{Principal: rotatorOID, Role: "Key Vault Certificates Officer"},
+				{Principal: rotatorOID, Role: "Key Vault Certificate User"}},
 			Certificates: []kvemu.Certificate{{Name: "keyless-app", DER: f.keyed.der}}}}})
 	if err != nil {
 		t.Fatal(err)

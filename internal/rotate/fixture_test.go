@@ -32,6 +32,7 @@ import (
 const (
 	fxTenant   = "7a1c0de5-0000-4000-8000-0000000000r0"
 	rotatorID  = "c11e0000-0000-4000-8000-0000000000r1" // Application.ReadWrite.All, AuditLog.Read.All
+	rotatorOID = "0b1ec700-0000-4000-8000-0000000000r1" // its service principal, which vault roles name
 	fxSecret   = "rotator-test-secret-not-real"
 	payrollObj = "a0000000-0000-4000-8000-000000000001"
 	payrollApp = "b0000000-0000-4000-8000-000000000001"
@@ -64,7 +65,7 @@ func fxDirectory(now time.Time, usage bool) *msgraph.Directory {
 		return []msgraph.PasswordCredential{{KeyID: key, DisplayName: &n, Hint: &h,
 			StartDateTime: end.AddDate(0, -6, 0).Format(time.RFC3339), EndDateTime: end.Format(time.RFC3339)}}
 	}
-	d := &msgraph.Directory{TenantID: fxTenant, Applications: []msgraph.Application{
+	d := &msgraph.Directory{TenantID: fxTenant, Resources: []msgraph.ServicePrincipal{rotatorSP()}, Applications: []msgraph.Application{
 		{ID: payrollObj, AppID: payrollApp, DisplayName: "payroll-export", SignInAudience: "AzureADMyOrg",
 			PasswordCredentials: pw(payrollOld, "prod", now.Add(10*day))},
 		{ID: billingObj, AppID: billingApp, DisplayName: "billing-sync", SignInAudience: "AzureADMyOrg",
@@ -83,6 +84,13 @@ func fxDirectory(now time.Time, usage bool) *msgraph.Directory {
 	return d
 }
 
+// rotatorSP is the rotator's service principal, unlisted: the token
+// service signs the rotator's tokens with its object id as oid, which
+// vault role assignments name, as Azure's do.
+func rotatorSP() msgraph.ServicePrincipal {
+	return msgraph.ServicePrincipal{ID: rotatorOID, AppID: rotatorID, DisplayName: "rotator", ServicePrincipalType: "Application"}
+}
+
 func newFixture(t *testing.T, usage bool) *fixture {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
@@ -94,7 +102,7 @@ func newFixture(t *testing.T, usage bool) *fixture {
 	t.Cleanup(func() { emu.Close() })
 	kv, err := kvemu.Start(kvemu.Options{TenantID: fxTenant, AuthorityHost: emu.AuthorityHost(), HTTPClient: emu.Client(),
 		Vaults: []kvemu.Vault{{Name: vaultName, EnableRBACAuthorization: true, EnableSoftDelete: true,
-			RoleAssignments: []kvemu.RoleAssignment{{Principal: rotatorID, Role: "Key Vault Secrets Officer"}},
+			RoleAssignments: []kvemu.RoleAssignment{{Principal: rotatorOID, Role: "Key Vault Secrets Officer"}},
 			Secrets:         []kvemu.Secret{{Name: "payroll-export", Value: "the-old-secret", Tags: map[string]string{"credwatchKeyId": payrollOld}}}}}})
 	if err != nil {
 		t.Fatal(err)

@@ -139,6 +139,9 @@ func (d *demo) Read(ctx context.Context, w Window) (*inventory.Snapshot, error) 
 	}
 	client := emulator.Client{ID: DemoClientID, Secret: secret, Roles: DemoRoles}
 	dir := tenantgen.Demo(now())
+	// The vaults' role assignments and access policies name the client's
+	// service principal by object id, as Azure's do: pin it.
+	dir.Resources = append(dir.Resources, DemoClientServicePrincipal())
 	srv, err := emulator.Start(emulator.Options{Directory: dir, Clients: []emulator.Client{client}, Logger: d.o.Logger, Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("start demo emulator: %w", err)
@@ -155,7 +158,7 @@ func (d *demo) Read(ctx context.Context, w Window) (*inventory.Snapshot, error) 
 		// The demo's key vaults, served by their own emulator that trusts
 		// the demo token service.
 		kv, err := kvemu.Start(kvemu.Options{TenantID: srv.TenantID(), AuthorityHost: srv.AuthorityHost(), HTTPClient: srv.Client(),
-			Vaults: kvemu.DemoVaults(dir, now(), DemoClientID, ""), ManagementReaders: []string{DemoClientID}, Logger: d.o.Logger, Now: now})
+			Vaults: kvemu.DemoVaults(dir, now(), DemoClientObjectID, ""), ManagementReaders: []string{DemoClientObjectID}, Logger: d.o.Logger, Now: now})
 		if err != nil {
 			return nil, fmt.Errorf("start demo key vault emulator: %w", err)
 		}

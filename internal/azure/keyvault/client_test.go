@@ -17,11 +17,15 @@ import (
 	"github.com/credwatch/credwatch/internal/msgraph"
 )
 
+// The clients sign in by app id; vault roles name, as in Azure, their
+// service principals' object ids, the oid of their tokens.
 const (
-	tenant    = "7a1c0de5-0000-4000-8000-00000000c11e"
-	officer   = "c11e0000-0000-4000-8000-0000000000b1"
-	outsider  = "c11e0000-0000-4000-8000-0000000000b2"
-	secretStr = "test-client-secret-not-a-real-one"
+	tenant      = "7a1c0de5-0000-4000-8000-00000000c11e"
+	officer     = "c11e0000-0000-4000-8000-0000000000b1"
+	officerOID  = "0b1ec700-0000-4000-8000-0000000000b1"
+	outsider    = "c11e0000-0000-4000-8000-0000000000b2"
+	outsiderOID = "0b1ec700-0000-4000-8000-0000000000b2"
+	secretStr   = "test-client-secret-not-a-real-one"
 )
 
 type fixture struct {
@@ -33,21 +37,22 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: tenant},
+	sts, err := emulator.Start(emulator.Options{Directory: &msgraph.Directory{TenantID: tenant, ServicePrincipals: []msgraph.ServicePrincipal{
+		{ID: officerOID, AppID: officer, DisplayName: "officer"}, {ID: outsiderOID, AppID: outsider, DisplayName: "outsider"}}},
 		Clients: []emulator.Client{{ID: officer, Secret: secretStr}, {ID: outsider, Secret: secretStr}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sts.Close() })
 	kv, err := kvemu.Start(kvemu.Options{TenantID: tenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(),
-		ManagementReaders: []string{officer},
+		ManagementReaders: []string{officerOID},
 		Vaults: []kvemu.Vault{
 			{Name: "kv-app", EnableRBACAuthorization: true, EnableSoftDelete: true,
-				RoleAssignments: []kvemu.RoleAssignment{{Principal: officer, Role: "Key Vault Administrator"}},
+				RoleAssignments: []kvemu.RoleAssignment{{Principal: officerOID, Role: "Key Vault Administrator"}},
 				DiagnosticSettings: []kvemu.DiagnosticSetting{{Name: "law", WorkspaceID: "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w",
 					Logs: []kvemu.LogSetting{{Category: "AuditEvent", Enabled: true}}}}},
 			{Name: "kv-locked", PublicNetworkAccess: "Disabled", NetworkACLs: &kvemu.NetworkACLs{DefaultAction: "Deny", IPRules: []string{"203.0.113.0/24"}},
-				AccessPolicies: []kvemu.AccessPolicy{{ObjectID: officer, Secrets: []string{"get"}}}},
+				AccessPolicies: []kvemu.AccessPolicy{{ObjectID: officerOID, Secrets: []string{"get"}}}},
 		}})
 	if err != nil {
 		t.Fatal(err)

@@ -24,10 +24,14 @@ type principal struct {
 	iss   string
 }
 
-// matches reports whether id names the principal (object id or app id).
+// matches reports whether id, as a role assignment's principalId or an
+// access policy's objectId names its principal, is this one: the token's
+// oid, the object id of the caller's service principal. An app id never
+// matches: Azure grants vault access to the service principal, not to the
+// application, and refuses a caller whose app id alone was granted.
 func (p *principal) matches(id string) bool {
 	id = strings.TrimSpace(id)
-	return id != "" && (strings.EqualFold(id, p.oid) || strings.EqualFold(id, p.appID))
+	return id != "" && strings.EqualFold(id, p.oid)
 }
 
 // describe is how Key Vault names a caller in refusals.

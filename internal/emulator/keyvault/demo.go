@@ -18,10 +18,13 @@ const (
 
 // DemoVaults are two vaults holding copies of the demo tenant's
 // credentials, made so that each key vault rule fires on a clearly named
-// case while most copies are in order. reader is the scanner's client id,
-// given read access; writer (optional) the rotation client, given Key
-// Vault Secrets Officer, Certificates Officer and Certificate User on the
-// RBAC vault and write access on the other.
+// case while most copies are in order. reader is the object id of the
+// scanner's service principal (the oid of its tokens), given read access;
+// writer (optional) that of the rotation client's, given Key Vault Secrets
+// Officer, Certificates Officer and Certificate User on the RBAC vault and
+// write access on the other. Both are object ids because Azure role
+// assignments and access policies name the service principal: an app id
+// here would grant nothing, as in Azure.
 //
 //	vault              shows
 //	kv-contoso-apps    healthy: RBAC, soft delete and purge protection, firewall allowing only

@@ -21,8 +21,9 @@
 // fetched from the token service's published key set, or given), expiry,
 // tenant, issuer and audience https://vault.azure.net. Authorisation is
 // per vault: Azure RBAC role assignments when enableRbacAuthorization is
-// set, access policies otherwise, after the vault's firewall. A principal
-// is matched by the token's oid or, as a convenience for tests, its appid.
+// set, access policies otherwise, after the vault's firewall. As in Azure,
+// role assignments and access policies name a principal by its object id,
+// matched against the token's oid; one naming an app id grants nothing.
 // Refusals use Key Vault's envelope, with a lower-case innererror:
 // ForbiddenByFirewall, ForbiddenByRbac or AccessDenied.
 //

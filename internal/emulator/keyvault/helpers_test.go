@@ -20,11 +20,17 @@ import (
 	"github.com/credwatch/credwatch/internal/msgraph"
 )
 
+// The clients sign in by app id; vault access is granted, as in Azure, to
+// their service principals' object ids, which the token service puts in
+// their tokens' oid claim.
 const (
 	testTenant = "7a1c0de5-0000-4000-8000-0000000000kv"
-	officerID  = "c11e0000-0000-4000-8000-0000000000a1" // Key Vault Secrets Officer on the RBAC vault
-	userID     = "c11e0000-0000-4000-8000-0000000000a2" // Key Vault Secrets User only
-	policyID   = "c11e0000-0000-4000-8000-0000000000a3" // access policy get+list, no set
+	officerID  = "c11e0000-0000-4000-8000-0000000000a1"
+	officerOID = "0b1ec700-0000-4000-8000-0000000000a1" // Key Vault Secrets Officer on the RBAC vault
+	userID     = "c11e0000-0000-4000-8000-0000000000a2"
+	userOID    = "0b1ec700-0000-4000-8000-0000000000a2" // Key Vault Secrets User only
+	policyID   = "c11e0000-0000-4000-8000-0000000000a3"
+	policyOID  = "0b1ec700-0000-4000-8000-0000000000a3" // access policy get+list, no set
 	testSecret = "test-client-secret-not-a-real-one"
 )
 
@@ -41,19 +47,19 @@ type env struct {
 func testVaults() []Vault {
 	return []Vault{
 		{Name: "kv-rbac", EnableRBACAuthorization: true, EnableSoftDelete: true, EnablePurgeProtection: true,
-			RoleAssignments: []RoleAssignment{{Principal: officerID, Role: "Key Vault Secrets Officer"},
-				{Principal: officerID, Role: "Key Vault Certificates Officer"}, {Principal: userID, Role: "Key Vault Secrets User"}},
+			RoleAssignments: []RoleAssignment{{Principal: officerOID, Role: "Key Vault Secrets Officer"},
+				{Principal: officerOID, Role: "Key Vault Certificates Officer"}, {Principal: userOID, Role: "Key Vault Secrets User"}},
 			DiagnosticSettings: []DiagnosticSetting{{Name: "to-law", WorkspaceID: "/subscriptions/x/resourceGroups/y/providers/Microsoft.OperationalInsights/workspaces/law",
 				Logs: []LogSetting{{CategoryGroup: "audit", Enabled: true}}}},
 			Secrets: []Secret{{Name: "seeded", Value: "v1", ContentType: "text/plain"}, {Name: "seeded", Value: "v2", Tags: map[string]string{"k": "v"}}}},
-		{Name: "kv-policies", AccessPolicies: []AccessPolicy{{ObjectID: policyID, Secrets: []string{"get", "list"}},
-			{ObjectID: officerID, Secrets: []string{"all"}}}},
+		{Name: "kv-policies", AccessPolicies: []AccessPolicy{{ObjectID: policyOID, Secrets: []string{"get", "list"}},
+			{ObjectID: officerOID, Secrets: []string{"all"}}}},
 		{Name: "kv-closed", EnableRBACAuthorization: true, PublicNetworkAccess: "Disabled",
-			RoleAssignments: []RoleAssignment{{Principal: officerID, Role: "Key Vault Administrator"}}},
+			RoleAssignments: []RoleAssignment{{Principal: officerOID, Role: "Key Vault Administrator"}}},
 		{Name: "kv-firewall", EnableRBACAuthorization: true, NetworkACLs: &NetworkACLs{DefaultAction: "Deny", IPRules: []string{"198.51.100.0/24"}},
-			RoleAssignments: []RoleAssignment{{Principal: officerID, Role: "Key Vault Administrator"}}},
+			RoleAssignments: []RoleAssignment{{Principal: officerOID, Role: "Key Vault Administrator"}}},
 		{Name: "kv-open-to-me", EnableRBACAuthorization: true, NetworkACLs: &NetworkACLs{DefaultAction: "Deny", IPRules: []string{"127.0.0.1"}},
-			RoleAssignments: []RoleAssignment{{Principal: officerID, Role: "Key Vault Administrator"}}},
+			RoleAssignments: []RoleAssignment{{Principal: officerOID, Role: "Key Vault Administrator"}}},
 	}
 }
 
@@ -61,8 +67,9 @@ func newEnv(t *testing.T, vaults []Vault, mgmtReaders []string) *env {
 	t.Helper()
 	dir := &msgraph.Directory{TenantID: testTenant}
 	var clients []emulator.Client
-	for _, id := range []string{officerID, userID, policyID} {
-		clients = append(clients, emulator.Client{ID: id, Secret: testSecret})
+	for _, c := range []struct{ appID, oid string }{{officerID, officerOID}, {userID, userOID}, {policyID, policyOID}} {
+		clients = append(clients, emulator.Client{ID: c.appID, Secret: testSecret})
+		dir.ServicePrincipals = append(dir.ServicePrincipals, msgraph.ServicePrincipal{ID: c.oid, AppID: c.appID, DisplayName: "client " + c.appID})
 	}
 	sts, err := emulator.Start(emulator.Options{Directory: dir, Clients: clients})
 	if err != nil {

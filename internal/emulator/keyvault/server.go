@@ -41,9 +41,9 @@ type Options struct {
 	SigningKeys map[string]*rsa.PublicKey
 	// SubscriptionID holds the vaults; default DefaultSubscriptionID.
 	SubscriptionID string
-	// ManagementReaders are the principals (object id or app id) that may
-	// read vaults through the management plane; nil lets every
-	// authenticated caller read.
+	// ManagementReaders are the principals, by object id as Azure role
+	// assignments name them, that may read vaults through the management
+	// plane; nil lets every authenticated caller read.
 	ManagementReaders []string
 	Vaults            []Vault
 	Logger            *slog.Logger     // nil = discard
@@ -91,7 +91,11 @@ type NetworkACLs struct {
 // that does not use RBAC, as Key Vault's lower-case permission names
 // (get, list, set, delete; create, import for certificates).
 type AccessPolicy struct {
-	ObjectID     string // matched against the token's oid or appid
+	// ObjectID is the principal's object id, matched against the token's
+	// oid (letter case ignored); an app id grants nothing, as in Azure.
+	// Compound identities (applicationId beside objectId) are not
+	// modelled: credwatch signs in as an application only.
+	ObjectID     string
 	Secrets      []string
 	Certificates []string
 	Keys         []string
@@ -102,7 +106,10 @@ type AccessPolicy struct {
 // Secrets User", "Key Vault Certificates Officer", "Key Vault Certificate
 // User" or "Key Vault Reader".
 type RoleAssignment struct {
-	Principal string // the token's oid or appid
+	// Principal is the principalId of the assignment: the object id of
+	// the caller's service principal, the token's oid (letter case
+	// ignored). An app id grants nothing, as in Azure.
+	Principal string
 	Role      string
 }
 

@@ -356,3 +356,57 @@ func TestImportPEMCertificate(t *testing.T) {
 		t.Errorf("import as Secrets User: %d, want 403", a.status)
 	}
 }
+
+// TestAccessNamesObjectIDs: as in Azure, a role assignment, an access
+// policy and a management-plane reader name the caller's service
+// principal by object id, in any letter case; one naming its app id, its
+// display name or another principal grants nothing and is refused in
+// Key Vault's (or Resource Manager's) words, naming the caller's oid.
+func TestAccessNamesObjectIDs(t *testing.T) {
+	cases := []struct {
+		name     string
+		assigned string
+		allowed  bool
+	}{
+		{"object id", officerOID, true},
+		{"object id in upper case", strings.ToUpper(officerOID), true},
+		{"app id", officerID, false},
+		{"app id in upper case", strings.ToUpper(officerID), false},
+		{"display name", "client " + officerID, false},
+		{"another principal's object id", userOID, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			vaults := []Vault{
+				{Name: "kv-rbac", EnableRBACAuthorization: true, RoleAssignments: []RoleAssignment{{Principal: tc.assigned, Role: "Key Vault Secrets User"}}},
+				{Name: "kv-policies", AccessPolicies: []AccessPolicy{{ObjectID: tc.assigned, Secrets: []string{"get", "list"}}}},
+			}
+			e := newEnv(t, vaults, []string{tc.assigned})
+			data := e.token(t, officerID, "https://vault.azure.net")
+			mgmt := e.token(t, officerID, "https://management.azure.com")
+			for _, c := range []struct{ plane, url, token, code, inner, names string }{
+				{"role assignment", strings.TrimRight(e.kv.VaultURL("kv-rbac"), "/") + "/secrets?api-version=7.4", data,
+					"Forbidden", "ForbiddenByRbac", "oid=" + officerOID},
+				{"access policy", strings.TrimRight(e.kv.VaultURL("kv-policies"), "/") + "/secrets?api-version=7.4", data,
+					"Forbidden", "AccessDenied", "oid=" + officerOID},
+				{"management reader", e.kv.ManagementURL() + e.kv.ResourceID("kv-rbac") + "?api-version=2023-07-01", mgmt,
+					"AuthorizationFailed", "", "object id '" + officerOID + "'"},
+			} {
+				a := e.do(t, http.MethodGet, c.url, c.token, "")
+				if tc.allowed {
+					if a.status != http.StatusOK {
+						t.Errorf("%s naming the caller's %s: %d %s, want 200", c.plane, tc.name, a.status, a.body)
+					}
+					continue
+				}
+				if a.status != http.StatusForbidden {
+					t.Errorf("%s naming the caller's %s: %d %s, want 403", c.plane, tc.name, a.status, a.body)
+					continue
+				}
+				if code, inner := a.errorCodes(t); code != c.code || inner != c.inner || !strings.Contains(string(a.body), c.names) {
+					t.Errorf("%s refusal %s/%s %s, want %s/%s naming %s", c.plane, code, inner, a.body, c.code, c.inner, c.names)
+				}
+			}
+		})
+	}
+}
