@@ -1,13 +1,10 @@
 package rotate
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/azure/graph"
 	"github.com/credwatch/credwatch/internal/azure/keyvault"
+	"github.com/credwatch/credwatch/internal/crashtest"
 	"github.com/credwatch/credwatch/internal/store"
 )
 
@@ -197,44 +195,7 @@ func crashAt(t *testing.T, f *fixture, steps []Step, point string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envPoint+"="+point, envAuthority+"="+f.emu.AuthorityHost(), envGraph+"="+f.emu.GraphURL(),
 		envVault+"="+vault, envCAs+"="+cas[0]+string(filepath.ListSeparator)+cas[1], envDSN+"="+f.dsn, envSteps+"="+stepsFile)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	reached := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if sc.Text() == crashMarker {
-				reached <- true
-				return
-			}
-		}
-		reached <- false
-	}()
-	select {
-	case ok := <-reached:
-		if !ok {
-			cmd.Wait()
-			t.Fatalf("child ended before the crash point: %s", stderr.String())
-		}
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("child never reached the crash point: %s", stderr.String())
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	var exitErr *exec.ExitError
-	if err := cmd.Wait(); !errors.As(err, &exitErr) || exitErr.Exited() {
-		t.Fatalf("child was not killed: %v", err)
-	}
+	crashtest.KillAt(t, cmd, crashMarker)
 }
 
 // TestCertificateCrashAfterEachStepResumes kills a certificate rotation

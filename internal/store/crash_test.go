@@ -1,15 +1,14 @@
 package store
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/credwatch/credwatch/internal/crashtest"
 )
 
 // The crash test re-executes this test binary as a child (as os/exec's
@@ -62,45 +61,7 @@ func TestCrashMidSaveLeavesNoPartialScan(t *testing.T) {
 
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), helperModeEnv+"=crash-save", helperDSNEnv+"="+dsn)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		reached := make(chan bool, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if sc.Text() == midWriteMarker {
-					reached <- true
-					return
-				}
-			}
-			reached <- false
-		}()
-		// A bound so a broken child fails the test instead of hanging it.
-		select {
-		case ok := <-reached:
-			if !ok {
-				cmd.Wait()
-				t.Fatalf("child ended before the crash point: %s", stderr.String())
-			}
-		case <-time.After(2 * time.Minute):
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("child never reached the crash point: %s", stderr.String())
-		}
-		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no deferred cleanup runs
-			t.Fatal(err)
-		}
-		var exitErr *exec.ExitError
-		if err := cmd.Wait(); !errors.As(err, &exitErr) || exitErr.Exited() {
-			t.Fatalf("child was not killed: %v", err)
-		}
+		crashtest.KillAt(t, cmd, midWriteMarker)
 
 		s = openTest(t, dsn)
 		scans, err := s.Scans(ctx, Filter{})
