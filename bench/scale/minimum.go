@@ -31,7 +31,8 @@ type plan struct {
 
 // minimum is the fewest requests that read everything credwatch reports
 // about d, over the two ways the contract allows: lists with owners
-// expanded (100 a page) plus $batch lookups of federated credentials,
+// expanded (100 a page, the applications' certificates listed apart) plus
+// $batch lookups of federated credentials,
 // grants and owners past the expansion limit; or plain lists (999 a page)
 // plus $batch lookups of every object's owners too. Either way the resource
 // service principals that name the grants are read once, after the grants
@@ -64,14 +65,19 @@ func minimum(d *msgraph.Directory) plan {
 	ownersRU := cost("/applications/x/owners?$select=id&$top=999")
 	resRU := cost("/servicePrincipals/x?$select=id,appRoles")
 
+	// With owners expanded, the applications' keyCredentials come from a
+	// list of their own (999 a page): lists that select them are held to
+	// 150 requests a minute, which 100-app pages would reach from 15,000
+	// apps on and which would then set the pace, not the budget.
 	expanded := plan{name: "expand owners"}
-	ap, sp := ceil(a, expandedPageMax), ceil(s, expandedPageMax)
+	ap, sp, kp := ceil(a, expandedPageMax), ceil(s, expandedPageMax), ceil(a, pageMax)
 	lookups := a + s + overflow
-	expanded.requests = ap + sp + ceil(lookups, batchMax) + ceil(r, batchMax) + follow
+	expanded.requests = ap + sp + kp + ceil(lookups, batchMax) + ceil(r, batchMax) + follow
 	expanded.ru = ap*cost("/applications?$select=id&$expand=owners&$top=999") +
 		sp*cost("/servicePrincipals?$select=id&$expand=owners&$top=999") +
+		kp*cost("/applications?$select=id,keyCredentials&$top=999") +
 		a*ficRU + s*grantRU + overflow*ownersRU + r*resRU + followRU
-	expanded.chain = max(ap, sp)
+	expanded.chain = max(ap, sp, kp)
 
 	plain := plan{name: "plain lists"}
 	ap, sp = ceil(a, pageMax), ceil(s, pageMax)

@@ -78,11 +78,11 @@ func TestCollectCompleteSnapshot(t *testing.T) {
 	if len(snap.ServicePrincipals[0].AppRoleAssignments) != 3 {
 		t.Errorf("%d assignments of sp-1, want 3 across two pages", len(snap.ServicePrincipals[0].AppRoleAssignments))
 	}
-	// Fewest requests: 2+2 list pages, 1 batch of details, 2+2+1 follow-up
-	// pages (owners of app-2 and sp-2, assignments of sp-1), 1 batch of
-	// resources.
-	if s := c.Stats(); s.Requests != 11 || len(f.requests) != 11 {
-		t.Errorf("%d requests (%v), want 11", s.Requests, f.requests)
+	// Fewest requests: 2+2 list pages, 2 pages of the application key
+	// list, 1 batch of details, 2+2+1 follow-up pages (owners of app-2 and
+	// sp-2, assignments of sp-1), 1 batch of resources.
+	if s := c.Stats(); s.Requests != 13 || len(f.requests) != 13 {
+		t.Errorf("%d requests (%v), want 13", s.Requests, f.requests)
 	}
 	for stage, want := range map[string][2]int{StageApplications: {3, 3}, StageServicePrincipals: {4, 4},
 		StageDetails: {9, 9}, StageResources: {2, 2}} {
@@ -186,11 +186,17 @@ func TestCollectFailsWhenAListFails(t *testing.T) {
 			return 0, ""
 		}, "list service principals: graph GET /v1.0/servicePrincipals: 403", graph.IsAuth},
 		{"second page of applications keeps failing", func(r *http.Request) (int, string) {
-			if r.URL.Path == "/v1.0/applications" && r.URL.Query().Get("$skiptoken") != "" {
+			if r.URL.Path == "/v1.0/applications" && r.URL.Query().Get("$expand") != "" && r.URL.Query().Get("$skiptoken") != "" {
 				return 503, "serviceUnavailable"
 			}
 			return 0, ""
 		}, "list applications: graph GET /v1.0/applications: 503", func(err error) bool { return errors.Is(err, graph.ErrMaxAttempts) }},
+		{"second page of application certificates keeps failing", func(r *http.Request) (int, string) {
+			if r.URL.Path == "/v1.0/applications" && r.URL.Query().Get("$expand") == "" && r.URL.Query().Get("$skiptoken") != "" {
+				return 503, "serviceUnavailable"
+			}
+			return 0, ""
+		}, "list application certificates: graph GET /v1.0/applications: 503", func(err error) bool { return errors.Is(err, graph.ErrMaxAttempts) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -115,8 +115,14 @@ func (f *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 	sel := selected(r)
 	switch {
 	case len(parts) == 1 && parts[0] == "applications":
-		if !strings.HasPrefix(r.URL.Query().Get("$expand"), "owners($select=") {
+		// The main list expands owners; the key credentials come from a
+		// list of their own, which Graph rate-limits separately.
+		keyList := r.URL.Query().Get("$select") == "id,keyCredentials"
+		if !keyList && !strings.HasPrefix(r.URL.Query().Get("$expand"), "owners($select=") {
 			f.t.Errorf("application list without owners expanded: %s", r.URL.RawQuery)
+		}
+		if !keyList && slices.Contains(sel, "keyCredentials") {
+			f.t.Errorf("application list with owners expanded selects keyCredentials: %s", r.URL.RawQuery)
 		}
 		var items []any
 		for _, a := range f.apps {

@@ -107,6 +107,14 @@ func (n *interner) passwords(creds []msgraph.PasswordCredential) {
 	}
 }
 
+// appKeys interns what the application key list holds of an app.
+func (n *interner) appKeys(a *msgraph.Application) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	a.KeyCredentials = fit(a.KeyCredentials)
+	n.keys(a.KeyCredentials)
+}
+
 func (n *interner) keys(creds []msgraph.KeyCredential) {
 	for i := range creds {
 		c := &creds[i]
