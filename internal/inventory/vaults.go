@@ -113,6 +113,7 @@ type VaultCertificate struct {
 // rotation sample writes.
 const (
 	VaultTagAppID        = "credwatchAppId"
+	VaultTagReplaces     = "credwatchReplacesKeyId"
 	VaultTagKeyID        = "credwatchKeyId"
 	VaultTagCredentialID = "CredentialId"
 )

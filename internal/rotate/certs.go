@@ -205,7 +205,7 @@ func (a *applier) issueCert(ctx context.Context, r *store.Rotation) error {
 		}
 	}
 	a.o.hook(string(r.State))
-	tags := map[string]string{keyvault.TagAppID: r.AppID, keyvault.TagRotationID: r.ID}
+	tags := map[string]string{keyvault.TagAppID: r.AppID, keyvault.TagRotationID: r.ID, keyvault.TagReplaces: r.OldKeyID}
 	var c keyvault.Certificate
 	if importing {
 		in := *a.o.Import

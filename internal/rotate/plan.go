@@ -176,15 +176,17 @@ func target(s *Step, t *inventory.Tenant, cfg *policy.Config) {
 		}
 	} else {
 		// The vault certificate whose current version is the app's;
-		// else one credwatch made for the app, whose current version
-		// may not be on the app (a rotation Graph refused) while an
-		// older one is.
+		// else one credwatch made to replace this very credential, whose
+		// current version may not be on the app (a rotation Graph
+		// refused) while an older one is. Another certificate of the app
+		// is never taken: its key would sign for this one's removal.
 		th := thumbprintOf(t, s)
 		for _, byTag := range []bool{false, true} {
 			for _, v := range t.Vaults {
 				for _, c := range v.Certificates {
-					if s.Vault == "" && ((!byTag && c.Thumbprint != "" && strings.EqualFold(c.Thumbprint, th)) ||
-						(byTag && strings.EqualFold(tagValue(c.Tags, inventory.VaultTagAppID), s.AppID))) {
+					madeFor := s.AppID != "" && strings.EqualFold(tagValue(c.Tags, inventory.VaultTagAppID), s.AppID) &&
+						strings.EqualFold(tagValue(c.Tags, inventory.VaultTagReplaces), s.OldKeyID)
+					if s.Vault == "" && ((!byTag && c.Thumbprint != "" && strings.EqualFold(c.Thumbprint, th)) || (byTag && madeFor)) {
 						s.Vault, s.Secret, s.StoreFrom = v.Name, c.Name, FromVaultTag
 					}
 				}

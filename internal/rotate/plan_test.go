@@ -193,8 +193,9 @@ func TestPlanCertificates(t *testing.T) {
 
 // TestPlanCertificateTarget: without a configured target, a due
 // certificate goes to the vault certificate whose current version it is;
-// else to one credwatch made for the app (tagged credwatchAppId), whose
-// current version may be a rotation's that Graph refused.
+// else to one credwatch made to replace this credential (tagged with the
+// app id and the credential's key id), whose current version may be a
+// rotation's that Graph refused; never to another certificate of the app.
 func TestPlanCertificateTarget(t *testing.T) {
 	due := inventory.Credential{Type: inventory.Certificate, KeyID: "kc", Thumbprint: "AB12", Usage: "Verify", Start: planNow.AddDate(-1, 0, 0), End: planNow.Add(5 * day)}
 	managed := func(name string) inventory.VaultSecret { return inventory.VaultSecret{Name: name, Managed: true} }
@@ -204,8 +205,11 @@ func TestPlanCertificateTarget(t *testing.T) {
 		secret string // "" = no target
 	}{
 		{"by thumbprint", []inventory.VaultCertificate{{Name: "other", Tags: map[string]string{"credwatchAppId": "a6"}}, {Name: "same", Thumbprint: "ab12"}}, "same"},
-		{"by credwatch's tag", []inventory.VaultCertificate{{Name: "refused", Thumbprint: "0000", Tags: map[string]string{"CredwatchAppID": "a6"}}}, "refused"},
-		{"another app's", []inventory.VaultCertificate{{Name: "theirs", Thumbprint: "0000", Tags: map[string]string{"credwatchAppId": "a7"}}}, ""},
+		{"by credwatch's tags", []inventory.VaultCertificate{{Name: "refused", Thumbprint: "0000", Tags: map[string]string{"CredwatchAppID": "a6", "credwatchReplacesKeyId": "KC"}}}, "refused"},
+		{"another app's", []inventory.VaultCertificate{{Name: "theirs", Thumbprint: "0000", Tags: map[string]string{"credwatchAppId": "a7", "credwatchReplacesKeyId": "kc"}}}, ""},
+		// The app's other certificate: its key must not sign this one away.
+		{"made for another credential of the app", []inventory.VaultCertificate{{Name: "other-cert", Thumbprint: "0000", Tags: map[string]string{"credwatchAppId": "a6", "credwatchReplacesKeyId": "k-other"}}}, ""},
+		{"tagged with the app only", []inventory.VaultCertificate{{Name: "other-cert", Thumbprint: "0000", Tags: map[string]string{"credwatchAppId": "a6"}}}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -23,6 +23,12 @@ import (
 // its certificate by it instead of making another.
 const TagRotationID = "credwatchRotationId"
 
+// TagReplaces names, on a certificate version credwatch issued or
+// imported, the key id of the app's certificate it replaces: a later plan
+// may take a vault certificate for a credential only if it was made to
+// replace that one.
+const TagReplaces = "credwatchReplacesKeyId"
+
 // Content types of a certificate's secret.
 const (
 	ContentTypePEM    = "application/x-pem-file"
