@@ -43,6 +43,16 @@ func (e *Evidence) Recall(known map[string]Change, t *inventory.Tenant) {
 	})
 }
 
+// HeldKeys is the set of lower-case key ids, paired key ids included, of
+// the secrets and certificates t holds.
+func HeldKeys(t *inventory.Tenant) map[string]struct{} {
+	out := map[string]struct{}{}
+	if t != nil {
+		eachKey(t, func(k string) { out[k] = struct{}{} })
+	}
+	return out
+}
+
 // eachKey calls fn with the lower-case key id and paired key id of every
 // secret and certificate in t.
 func eachKey(t *inventory.Tenant, fn func(string)) {

@@ -107,16 +107,14 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 			return nil, fmt.Errorf("activity evidence: %w", err)
 		}
 	}
-	recallProvenance := o.Store != nil && t.ID != "" && ev.Available(activity.PartAudits)
-	if recallProvenance {
+	var prov *provenance
+	if o.Store != nil && t.ID != "" && ev.Available(activity.PartAudits) {
 		// The audit log keeps 30 days and a scan reads less: who added a
 		// credential still there comes from earlier scans once its record
 		// is out of the window, so CW020 keeps reporting it.
-		known, err := o.Store.Provenance(ctx, t.ID)
-		if err != nil {
+		if prov, err = recall(ctx, o.Store, t, ev); err != nil {
 			return nil, err
 		}
-		ev.Recall(known, t)
 	}
 	in := policy.Input{Tenant: t, Evidence: ev, Now: started}
 	if prev != nil && ev.Available(activity.PartAudits) {
@@ -142,9 +140,13 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 			return nil, fmt.Errorf("compare with scan %d: %w", prev.ID, err)
 		}
 	}
-	if recallProvenance {
-		if err := o.Store.SaveProvenance(ctx, t.ID, ev.Provenance(t), t.Complete); err != nil {
-			return nil, err
+	// Only the newest view of the tenant writes: an old snapshot file
+	// must not undo what later scans learnt.
+	if prov != nil && (prev == nil || !t.CollectedAt.Before(prev.CollectedAt)) {
+		if err := prov.save(ctx, o.Store, t, ev); err != nil {
+			// The scan is right; the next one may lose a record that
+			// leaves the audit window before it is kept.
+			o.Logger.Warn("who added the credentials was not kept", "tenant", t.ID, "err", err)
 		}
 	}
 	id, err := o.Store.Save(ctx, rec)
@@ -184,4 +186,45 @@ func previous(ctx context.Context, st *store.Store, tenantID string) (*store.Sca
 		return nil, fmt.Errorf("find previous scan: %w", err)
 	}
 	return info, nil
+}
+
+// provenance is what the store held of a tenant's credential additions
+// when the scan began.
+type provenance struct {
+	known  map[string]activity.Change // of the keys the tenant holds
+	stored []string                   // every key with a record
+}
+
+// recall adds to ev the additions earlier scans read of the credentials t
+// holds.
+func recall(ctx context.Context, st *store.Store, t *inventory.Tenant, ev *activity.Evidence) (*provenance, error) {
+	held := activity.HeldKeys(t)
+	known, stored, err := st.Provenance(ctx, t.ID, func(k string) bool { _, ok := held[k]; return ok })
+	if err != nil {
+		return nil, err
+	}
+	ev.Recall(known, t)
+	return &provenance{known: known, stored: stored}, nil
+}
+
+// save keeps the additions ev holds that the store did not, and, after a
+// complete scan, drops the records of credentials that are gone.
+func (p *provenance) save(ctx context.Context, st *store.Store, t *inventory.Tenant, ev *activity.Evidence) error {
+	held := ev.Provenance(t)
+	upsert := map[string]activity.Change{}
+	for k, ch := range held {
+		if old, ok := p.known[k]; !ok || old.RecordID != ch.RecordID || !old.When.Equal(ch.When) {
+			upsert[k] = ch
+		}
+	}
+	var remove []string
+	if t.Complete {
+		keys := activity.HeldKeys(t)
+		for _, k := range p.stored {
+			if _, ok := keys[k]; !ok {
+				remove = append(remove, k)
+			}
+		}
+	}
+	return st.UpdateProvenance(ctx, t.ID, upsert, remove)
 }

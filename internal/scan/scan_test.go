@@ -303,7 +303,7 @@ func TestUnexpectedActorStaysReportedAfterTheAuditWindow(t *testing.T) {
 	if len(third) != len(first)-1 {
 		t.Errorf("%d CW020 findings after one removal, want %d", len(third), len(first)-1)
 	}
-	kept, err := st.Provenance(ctx, e.srv.TenantID())
+	kept, _, err := st.Provenance(ctx, e.srv.TenantID(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -310,8 +311,9 @@ func TestLatestCompleteSkipsPartialScans(t *testing.T) {
 	})
 }
 
-// Who added each credential is kept per tenant: a complete scan replaces
-// the tenant's records, a partial one only adds, and tenants do not mix.
+// Who added each credential is kept per tenant: updates add, replace and
+// delete records by key id, a reader can skip the keys it does not need
+// yet still learn every stored key, and tenants do not mix.
 func TestProvenance(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -327,33 +329,40 @@ func TestProvenance(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(s.SaveProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "mallory"), "K2": ch("K2", "eve")}, true))
-		must(s.SaveProvenance(ctx, "t2", map[string]activity.Change{"k1": ch("k1", "other-tenant")}, true))
-		// A partial scan adds k3 and updates k1, keeping k2.
-		must(s.SaveProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "trent"), "k3": ch("k3", "bob")}, false))
-		got, err := s.Provenance(ctx, "t1")
+		names := func(tenant string, want func(string) bool) (map[string]string, []string) {
+			t.Helper()
+			got, stored, err := s.Provenance(ctx, tenant, want)
+			must(err)
+			out := map[string]string{}
+			for k, c := range got {
+				out[k] = c.Actor.Name
+			}
+			slices.Sort(stored)
+			return out, stored
+		}
+		must(s.UpdateProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "mallory"), "K2": ch("K2", "eve")}, nil))
+		must(s.UpdateProvenance(ctx, "t2", map[string]activity.Change{"k1": ch("k1", "other-tenant")}, nil))
+		must(s.UpdateProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "trent"), "k3": ch("k3", "bob")}, nil))
+		got, stored := names("t1", nil)
+		if want := map[string]string{"k1": "trent", "k2": "eve", "k3": "bob"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("after updates: %v, want %v", got, want)
+		}
+		all, _, err := s.Provenance(ctx, "t1", nil)
 		must(err)
-		names := map[string]string{}
-		for k, c := range got {
-			names[k] = c.Actor.Name
-		}
-		if want := map[string]string{"k1": "trent", "k2": "eve", "k3": "bob"}; !reflect.DeepEqual(names, want) {
-			t.Errorf("after a partial save: %v, want %v", names, want)
-		}
-		if c := got["k1"]; !c.When.Equal(at) || c.Actor.IP != "203.0.113.7" || c.RecordID != "r-k1" {
+		if c := all["k1"]; !c.When.Equal(at) || c.Actor.IP != "203.0.113.7" || c.RecordID != "r-k1" {
 			t.Errorf("k1 read back as %+v", c)
 		}
-		// A complete scan that no longer holds k2 and k3 drops them.
-		must(s.SaveProvenance(ctx, "t1", map[string]activity.Change{"k1": ch("k1", "trent")}, true))
-		got, err = s.Provenance(ctx, "t1")
-		must(err)
-		if len(got) != 1 || got["k1"].Actor.Name != "trent" {
-			t.Errorf("after a complete save: %+v", got)
+		// Only the wanted keys are decoded; every key is listed.
+		got, stored = names("t1", func(k string) bool { return k == "k3" })
+		if !reflect.DeepEqual(got, map[string]string{"k3": "bob"}) || !slices.Equal(stored, []string{"k1", "k2", "k3"}) {
+			t.Errorf("wanting k3: %v, stored %v", got, stored)
 		}
-		other, err := s.Provenance(ctx, "t2")
-		must(err)
-		if len(other) != 1 || other["k1"].Actor.Name != "other-tenant" {
-			t.Errorf("tenant t2: %+v", other)
+		must(s.UpdateProvenance(ctx, "t1", nil, []string{"K2", "k3"}))
+		if got, _ := names("t1", nil); !reflect.DeepEqual(got, map[string]string{"k1": "trent"}) {
+			t.Errorf("after removing k2 and k3: %v", got)
+		}
+		if got, _ := names("t2", nil); !reflect.DeepEqual(got, map[string]string{"k1": "other-tenant"}) {
+			t.Errorf("tenant t2: %v", got)
 		}
 	})
 }
