@@ -65,11 +65,13 @@ func newScanCmd(e *env) *cobra.Command {
 			// changed (Graph delta queries); --full reads everything.
 			source = scan.Incremental(source, st, scan.IncrementalOptions{Full: full})
 			so := scan.Options{Config: cfg, Store: st, Activity: true, Now: e.now, Logger: e.logger}
-			if file != nil {
-				// Judge the tenant read by its entry: a snapshot's is known
-				// only once read, and --tenant may name it by another id
-				// (a domain for its GUID) than the configuration does.
-				so.ConfigFor = file.PolicyFor
+			if file != nil && len(src.snapshots) > 0 {
+				// A snapshot's tenant is known only once read: judge it by
+				// its entry, if the file has one with overrides.
+				so.ConfigFor = func(id string) *policy.Config {
+					p, _ := file.TenantPolicy(id)
+					return p
+				}
 			}
 			res, err := scan.Run(ctx, source, so)
 			p.done()

@@ -96,12 +96,21 @@ func Parse(data []byte, name string) (*Config, error) {
 // merge is made when the file is parsed. The result is shared: callers
 // must not change it.
 func (c *Config) PolicyFor(tenantID string) *policy.Config {
-	for _, t := range c.Tenants {
-		if t.effective != nil && strings.EqualFold(t.ID, tenantID) {
-			return t.effective
-		}
+	if p, ok := c.TenantPolicy(tenantID); ok {
+		return p
 	}
 	return &c.Config
+}
+
+// TenantPolicy is the policy of a tenant the file lists with overrides;
+// false for any other.
+func (c *Config) TenantPolicy(tenantID string) (*policy.Config, bool) {
+	for _, t := range c.Tenants {
+		if t.effective != nil && strings.EqualFold(t.ID, tenantID) {
+			return t.effective, true
+		}
+	}
+	return nil, false
 }
 
 // mergeTenantPolicies merges each tenant's overrides over the top-level
