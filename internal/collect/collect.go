@@ -322,27 +322,51 @@ func (col *collector) lists(ctx context.Context) ([]msgraph.Application, []msgra
 
 // joinKeys gives each app its key credentials from the key list. An app
 // the key list did not hold (created while the lists were read) has its
-// own read; one deleted since is left without, as the next scan will not
-// find it either.
+// own read, a few at a time; one deleted since is left without, as the
+// next scan will not find it either.
 func (col *collector) joinKeys(ctx context.Context, apps []msgraph.Application, keys map[string][]msgraph.KeyCredential) error {
+	var missed []*msgraph.Application
 	for i := range apps {
-		a := &apps[i]
-		if k, ok := keys[a.ID]; ok {
-			a.KeyCredentials = k
-			continue
-		}
-		one, err := graph.Get[msgraph.Application](ctx, col.c, "/applications/"+url.PathEscape(a.ID)+"?$select=id,keyCredentials")
-		switch {
-		case graph.IsNotFound(err):
-			col.o.Logger.Debug("application deleted while the tenant was read", "id", a.ID)
-		case err != nil:
-			return fmt.Errorf("read certificates of application %s: %w", a.ID, err)
-		default:
-			col.in.appKeys(&one)
-			a.KeyCredentials = one.KeyCredentials
+		if k, ok := keys[apps[i].ID]; ok {
+			apps[i].KeyCredentials = k
+		} else {
+			missed = append(missed, &apps[i])
 		}
 	}
-	return nil
+	if len(missed) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		sem   = make(chan struct{}, col.o.Concurrency)
+	)
+	for _, a := range missed {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			one, err := graph.Get[msgraph.Application](ctx, col.c, "/applications/"+url.PathEscape(a.ID)+"?$select=id,keyCredentials")
+			switch {
+			case graph.IsNotFound(err):
+				col.o.Logger.Debug("application deleted while the tenant was read", "id", a.ID)
+			case err != nil:
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("read certificates of application %s: %w", a.ID, err)
+					cancel()
+				}
+				mu.Unlock()
+			default:
+				col.in.appKeys(&one)
+				a.KeyCredentials = one.KeyCredentials
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
 
 // flatten joins pages into one slice; the pages are garbage after.

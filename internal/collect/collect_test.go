@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/azure/graph"
 	"github.com/credwatch/credwatch/internal/inventory"
+	"github.com/credwatch/credwatch/internal/msgraph"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -218,5 +221,46 @@ func TestCollectCancellation(t *testing.T) {
 	snap, err := Collect(ctx, newClient(t, f, nil), "tenant-1", Options{Now: fixedNow})
 	if !errors.Is(err, context.Canceled) || snap != nil {
 		t.Fatalf("Collect = %v, %v; want context.Canceled and no snapshot", snap, err)
+	}
+}
+
+// An app the certificate list missed (created while the lists were read)
+// gets its certificates read on their own; one deleted meanwhile is left
+// without, and the scan is still whole.
+func TestCollectReadsCertificatesTheKeyListMissed(t *testing.T) {
+	for _, deleted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deleted=%v", deleted), func(t *testing.T) {
+			f := newFake(t)
+			f.notInKeyList = map[string]bool{"app-1": true}
+			if deleted {
+				f.fault = func(r *http.Request) (int, string) {
+					if r.URL.Path == "/v1.0/applications/app-1" {
+						return http.StatusNotFound, "Request_ResourceNotFound"
+					}
+					return 0, ""
+				}
+			}
+			snap, err := Collect(context.Background(), newClient(t, f, nil), "tenant-1", Options{Now: fixedNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !snap.Complete {
+				t.Errorf("incomplete: %v", snap.Incomplete)
+			}
+			i := slices.IndexFunc(snap.Applications, func(a msgraph.Application) bool { return a.ID == "app-1" })
+			if i < 0 {
+				t.Fatal("app-1 missing")
+			}
+			want := 1
+			if deleted {
+				want = 0
+			}
+			if got := snap.Applications[i].KeyCredentials; len(got) != want || (want == 1 && got[0].KeyID != f.apps[0].KeyCredentials[0].KeyID) {
+				t.Errorf("app-1 certificates %+v, want %d", got, want)
+			}
+			if !slices.Contains(f.requests, "GET /v1.0/applications/app-1") {
+				t.Errorf("no read of app-1 on its own in %v", f.requests)
+			}
+		})
 	}
 }

@@ -35,6 +35,9 @@ type fakeGraph struct {
 	extra func(w http.ResponseWriter, r *http.Request) bool
 	// onBatch runs when a $batch call arrives.
 	onBatch func()
+	// notInKeyList are apps the application key list leaves out, as if
+	// created while the lists were read.
+	notInKeyList map[string]bool
 
 	mu       sync.Mutex
 	requests []string // "GET /v1.0/applications", "POST /v1.0/$batch"...
@@ -126,6 +129,9 @@ func (f *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		var items []any
 		for _, a := range f.apps {
+			if keyList && f.notInKeyList[a.ID] {
+				continue
+			}
 			a.Owners = a.Owners[:min(len(a.Owners), 20)]
 			a.FederatedIdentityCredentials = nil
 			items = append(items, project(a, sel, "owners"))
@@ -171,6 +177,13 @@ func (f *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			graphErr(w, http.StatusBadRequest, "Request_BadRequest")
 		}
+	case len(parts) == 2 && parts[0] == "applications":
+		a, ok := findApp(f.apps, parts[1])
+		if !ok {
+			graphErr(w, http.StatusNotFound, "Request_ResourceNotFound")
+			return
+		}
+		writeJSON(w, http.StatusOK, project(a, sel))
 	case len(parts) == 2 && parts[0] == "servicePrincipals":
 		sp, ok := findSP(f.sps, parts[1])
 		if !ok {
