@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +14,8 @@ import (
 	"github.com/credwatch/credwatch/internal/azure/loganalytics"
 	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/scan"
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
-
-// syncBuffer lets the test read what a command running in another
-// goroutine has written so far.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestStandaloneEmulatorLiveScanLeaksNoSecret runs `credwatch emulator` as a
 // user would, then scans it as a live tenant with the client secret in the
@@ -45,7 +25,7 @@ func TestStandaloneEmulatorLiveScanLeaksNoSecret(t *testing.T) {
 	dir := t.TempDir()
 	ca, secretFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "secret.txt")
 	ctx, cancel := context.WithCancel(context.Background())
-	var emuOut, emuErr syncBuffer
+	var emuOut, emuErr syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"emulator", "--listen", "127.0.0.1:0", "--ca-out", ca, "--client-secret-out", secretFile, "--log-level", "debug"},
@@ -142,7 +122,7 @@ func TestStandaloneEmulatorServesLogsIngestion(t *testing.T) {
 	dir := t.TempDir()
 	ca, secretFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "secret.txt")
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"emulator", "--listen", "127.0.0.1:0", "--ca-out", ca, "--client-secret-out", secretFile},

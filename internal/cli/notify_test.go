@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 // waitFor polls a command's output for a pattern.
-func waitFor(t *testing.T, b *syncBuffer, pattern string, within time.Duration) []string {
+func waitFor(t *testing.T, b *syncbuf.Buffer, pattern string, within time.Duration) []string {
 	t.Helper()
 	re := regexp.MustCompile(pattern)
 	deadline := time.Now().Add(within)
@@ -27,10 +29,10 @@ func waitFor(t *testing.T, b *syncBuffer, pattern string, within time.Duration) 
 	}
 }
 
-func start(t *testing.T, args ...string) (*syncBuffer, *syncBuffer) {
+func start(t *testing.T, args ...string) (*syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, args, &env{stdout: &out, stderr: &errb, now: func() time.Time { return demoNow }})

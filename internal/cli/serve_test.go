@@ -15,6 +15,7 @@ import (
 	"github.com/credwatch/credwatch/internal/config"
 	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/store"
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 // TestServeDemo runs `credwatch serve --demo` as a user would: it scans the
@@ -22,7 +23,7 @@ import (
 // health endpoints, and stops cleanly when interrupted.
 func TestServeDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan int)
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "serve.db")
 	go func() {

@@ -16,6 +16,7 @@ import (
 	"github.com/credwatch/credwatch/internal/emulator"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/scan"
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 // countRules counts the findings of each rule in a JSON findings list, and
@@ -172,7 +173,7 @@ func TestServeJudgesEachTenantByItsOwnPolicy(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "--config", cfgPath, "--listen", "127.0.0.1:0",

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 const (
@@ -166,25 +167,7 @@ type testEnv struct {
 	srv   *Server
 	clock *testClock
 	hc    *http.Client
-	logs  *syncBuffer
-}
-
-// syncBuffer collects slog output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *syncbuf.Buffer
 }
 
 func newEnv(t *testing.T, faults Faults) *testEnv {
@@ -207,7 +190,7 @@ func newEnv(t *testing.T, faults Faults) *testEnv {
 func newEnvOpts(t *testing.T, opts Options) *testEnv {
 	t.Helper()
 	clock := &testClock{t: testStart}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	opts.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts.Now = clock.Now
 	srv, err := Start(opts)

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 // testToken stands for a real access token: it must never reach a log or
@@ -39,7 +40,7 @@ type fixture struct {
 	t      *testing.T
 	srv    *httptest.Server
 	c      *Client
-	logs   *bytes.Buffer
+	logs   *syncbuf.Buffer
 	mu     sync.Mutex
 	sleeps []time.Duration
 	crids  map[string]bool
@@ -49,7 +50,7 @@ type fixture struct {
 // bearer token and client-request-id first.
 func newFixture(t *testing.T, h http.HandlerFunc, tweak func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, logs: &bytes.Buffer{}, crids: map[string]bool{}}
+	f := &fixture{t: t, logs: &syncbuf.Buffer{}, crids: map[string]bool{}}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
 			t.Errorf("Authorization = %q, want the bearer token", got)
@@ -67,7 +68,7 @@ func newFixture(t *testing.T, h http.HandlerFunc, tweak func(*Options)) *fixture
 	o := Options{
 		BaseURL:    f.srv.URL + "/v1.0",
 		HTTPClient: f.srv.Client(),
-		Logger:     slog.New(slog.NewTextHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Jitter:     func() float64 { return 0.5 },
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			f.mu.Lock()
@@ -91,18 +92,6 @@ func (f *fixture) waits() []time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]time.Duration(nil), f.sleeps...)
-}
-
-// lockedWriter serialises log writes from concurrent requests.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

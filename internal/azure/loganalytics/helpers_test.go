@@ -18,6 +18,7 @@ import (
 	"github.com/credwatch/credwatch/internal/emulator"
 	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -106,7 +107,7 @@ type fixture struct {
 	peer  *logsingestion.Server
 	cred  *recordingCred
 	c     *Client
-	logs  *lockedBuffer
+	logs  *syncbuf.Buffer
 	clock *clock
 	mu    sync.Mutex
 	// sleeps are the waits the client asked for.
@@ -136,7 +137,7 @@ func newFixtureWith(t *testing.T, su setup, tweak func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sts.Close() })
-	f := &fixture{sts: sts, logs: &lockedBuffer{}, clock: &clock{t: time.Now()}}
+	f := &fixture{sts: sts, logs: &syncbuf.Buffer{}, clock: &clock{t: time.Now()}}
 	po := logsingestion.Options{TenantID: testTenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(),
 		Rules: []logsingestion.Rule{peerRule(t)}, Now: f.clock.now}
 	if su.peer != nil {
@@ -200,23 +201,6 @@ func (f *fixture) waits() []time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]time.Duration(nil), f.sleeps...)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // seqRow is a test row whose Seq tells its place.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/emulator"
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 // The clients sign in by app id; roles are assigned, as in Azure, to
@@ -77,25 +78,7 @@ type env struct {
 	li    *Server
 	hc    *http.Client // trusts both CAs
 	clock *clock
-	logs  *lockedWriter
-}
-
-// lockedWriter collects the server's log.
-type lockedWriter struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	logs  *syncbuf.Buffer
 }
 
 func newEnv(t *testing.T, tweak func(*Options)) *env {
@@ -111,7 +94,7 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sts.Close() })
-	e := &env{sts: sts, clock: &clock{t: time.Now()}, logs: &lockedWriter{}}
+	e := &env{sts: sts, clock: &clock{t: time.Now()}, logs: &syncbuf.Buffer{}}
 	o := Options{TenantID: testTenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(), Rules: testRules(),
 		Now: e.clock.now, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tweak != nil {
