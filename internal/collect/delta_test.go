@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,37 +16,21 @@ import (
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // deltaTenant serves a generated tenant on a clock the test moves; client
 // signs in afresh each call, as a later scan would.
 type deltaTenant struct {
 	srv    *emulator.Server
-	clock  *testClock
+	clock  *testclock.Clock
 	id     string
 	secret string
 }
 
 func startDeltaTenant(t *testing.T, apps int) *deltaTenant {
 	t.Helper()
-	clock := &testClock{t: emuNow}
+	clock := testclock.New(emuNow)
 	dir := tenantgen.Generate(tenantgen.Options{Seed: 11, Apps: apps, ExtraSPs: apps / 10, Now: emuNow})
 	secret, err := emulator.NewClientSecret()
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/syncbuf"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
 
 const (
@@ -41,24 +42,6 @@ func TestMain(m *testing.M) {
 	}
 	sharedSigningKey = key
 	os.Exit(m.Run())
-}
-
-// testClock is a settable clock for the server.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 var testStart = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -165,7 +148,7 @@ func testCerts(t *testing.T) [2]testCert {
 
 type testEnv struct {
 	srv   *Server
-	clock *testClock
+	clock *testclock.Clock
 	hc    *http.Client
 	logs  *syncbuf.Buffer
 }
@@ -189,7 +172,7 @@ func newEnv(t *testing.T, faults Faults) *testEnv {
 // log captured in the env.
 func newEnvOpts(t *testing.T, opts Options) *testEnv {
 	t.Helper()
-	clock := &testClock{t: testStart}
+	clock := testclock.New(testStart)
 	logs := &syncbuf.Buffer{}
 	opts.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts.Now = clock.Now

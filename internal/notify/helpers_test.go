@@ -22,6 +22,7 @@ import (
 	"github.com/credwatch/credwatch/internal/notify/notifytest"
 	"github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/store"
+	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -105,38 +106,20 @@ func fixtureFindings() []policy.Finding {
 		suppressed(finding("CW004", policy.High, "obj-legacy", "app-legacy", "Legacy Portal", "key-x", "never expires", nil))}
 }
 
-// logBuffer collects a logger's output for inspection.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // harness is a Notifier's world: a clock, an environment, a log, and the
 // waits it asked for.
 type harness struct {
 	t      *testing.T
 	now    time.Time
 	env    map[string]string
-	logs   *logBuffer
+	logs   *syncbuf.Buffer
 	mu     sync.Mutex
 	sleeps []time.Duration
 	server *notifytest.WebhookServer // for the HTTP client that trusts every httptest server
 }
 
 func newHarness(t *testing.T) *harness {
-	return &harness{t: t, now: t0, env: map[string]string{}, logs: &logBuffer{},
+	return &harness{t: t, now: t0, env: map[string]string{}, logs: &syncbuf.Buffer{},
 		server: notifytest.NewWebhookServer(t)}
 }
 

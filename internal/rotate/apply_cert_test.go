@@ -71,7 +71,7 @@ func TestApplyRotatesCertificates(t *testing.T) {
 		t.Errorf("Graph writes %v, want one addKey (signer) and one PATCH (lapsed)", calls)
 	}
 
-	f.clk.Add(7 * day)
+	f.clk.Advance(7 * day)
 	o = f.options(t, &http.Client{Transport: tap}, log) // fresh tokens on the advanced clock
 	o.Store, o.RemoveUnconfirmed = st, true
 	out2, err := Apply(ctx, nil, o)

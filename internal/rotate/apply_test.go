@@ -13,6 +13,7 @@ import (
 	"github.com/credwatch/credwatch/internal/azure/keyvault"
 	kvemu "github.com/credwatch/credwatch/internal/emulator/keyvault"
 	"github.com/credwatch/credwatch/internal/store"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
 
 func ctxFor(t *testing.T) context.Context {
@@ -72,7 +73,7 @@ func TestApplyRotatesAndKeepsTheSecretOutOfEverything(t *testing.T) {
 	dir, vaults, usage := f.wire(t, hc, log)
 	st := f.open(t)
 	defer st.Close()
-	clk := &clock{t: f.start}
+	clk := testclock.New(f.start)
 	o := Options{Store: st, Directory: dir, Vault: vaults, Usage: usage, TenantID: fxTenant, Grace: 7 * day, Now: clk.Now, Logger: log}
 
 	out, err := Apply(ctx, steps, o)
@@ -85,7 +86,7 @@ func TestApplyRotatesAndKeepsTheSecretOutOfEverything(t *testing.T) {
 	if n := len(f.appSecrets(payrollObj)); n != 2 {
 		t.Fatalf("while waiting payroll has %d secrets, want old and new", n)
 	}
-	clk.Add(7 * day)
+	clk.Advance(7 * day)
 	o.RemoveUnconfirmed = true
 	out2, err := Apply(ctx, nil, o)
 	if err != nil {
@@ -131,10 +132,10 @@ func TestApplyWaitsForConsumers(t *testing.T) {
 	dir, vaults, usage := f.wire(t, f.hc, nil)
 	st := f.open(t)
 	defer st.Close()
-	clk := &clock{t: f.start}
+	clk := testclock.New(f.start)
 	o := Options{Store: st, Directory: dir, Vault: vaults, Usage: usage, TenantID: fxTenant, App: payrollApp, Grace: 7 * day, Now: clk.Now}
 	for _, adv := range []time.Duration{0, 6 * day, day + time.Hour} {
-		clk.Add(adv)
+		clk.Advance(adv)
 		out, err := Apply(ctx, steps, o)
 		if err != nil {
 			t.Fatal(err)

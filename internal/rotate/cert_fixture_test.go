@@ -27,6 +27,7 @@ import (
 	kvemu "github.com/credwatch/credwatch/internal/emulator/keyvault"
 	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/policy"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
 
 const (
@@ -99,7 +100,7 @@ func (c testCert) credential(keyID string) msgraph.KeyCredential {
 //	             nothing can sign addKey's proof
 type certFixture struct {
 	*fixture
-	clk                   *clock
+	clk                   *testclock.Clock
 	signer, lapsed, keyed testCert
 }
 
@@ -109,7 +110,7 @@ type certFixture struct {
 func newCertFixture(t *testing.T, real bool) *certFixture {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
-	clk := &clock{t: now}
+	clk := testclock.New(now)
 	nowFn := clk.Now
 	if real {
 		clk, nowFn = nil, nil

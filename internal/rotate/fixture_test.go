@@ -176,19 +176,6 @@ func (f *fixture) open(t testing.TB) *store.Store {
 	return st
 }
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // secretTap is a transport that notes every secretText Graph returns: the
 // real secrets, which serve as canaries.
 type secretTap struct {

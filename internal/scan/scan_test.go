@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,21 +20,13 @@ import (
 	"github.com/credwatch/credwatch/internal/msgraph"
 	cwpolicy "github.com/credwatch/credwatch/internal/policy"
 	"github.com/credwatch/credwatch/internal/store"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
-
-// clock is a settable clock shared by the emulator and the scans.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 type tenant struct {
 	t        *testing.T
 	srv      *emulator.Server
-	clk      *clock
+	clk      *testclock.Clock
 	scanner  emulator.Client
 	writer   emulator.Client
 	dir      *msgraph.Directory
@@ -46,7 +37,7 @@ const writerID = "3b0e2c11-0000-4000-8000-0000000000ad" // an automation account
 
 func startDemo(t *testing.T, now time.Time) *tenant {
 	t.Helper()
-	clk := &clock{t: now}
+	clk := testclock.New(now)
 	sec := func() string {
 		s, err := emulator.NewClientSecret()
 		if err != nil {

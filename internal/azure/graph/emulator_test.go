@@ -3,7 +3,6 @@ package graph_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,33 +10,22 @@ import (
 	"github.com/credwatch/credwatch/internal/azure/graph"
 	"github.com/credwatch/credwatch/internal/emulator"
 	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
 
 // These tests run the client against the emulator over HTTPS, with one
 // fake clock for both: the emulator's budget refills only as the client
 // sleeps.
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
+// clock is a test clock the client also sleeps on: sleeping moves it.
+type clock struct{ *testclock.Clock }
 
 func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if d > 0 {
-		c.t = c.t.Add(d)
+		c.Advance(d)
 	}
 	return ctx.Err()
 }
-
-func (c *clock) Advance(d time.Duration) { _ = c.Sleep(context.Background(), d) }
 
 const clientID = "9ace0000-0000-4000-8000-000000000001"
 
@@ -132,7 +120,7 @@ func TestPacingKeepsAScanUnderTheBudget(t *testing.T) {
 		{"learned budget", graph.Options{MaxResourceUnits: 2000}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &clock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+			clk := &clock{testclock.New(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))}
 			tt.g.Concurrency = 1
 			srv, client := start(t, tenant(300), emulator.Throttling{Enabled: true, ResourceUnits: budget}, clk, tt.g)
 			c := client()
@@ -160,7 +148,7 @@ func TestPacingKeepsAScanUnderTheBudget(t *testing.T) {
 }
 
 func TestDeltaRoundsAgainstTheEmulator(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	clk := &clock{testclock.New(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))}
 	srv, client := start(t, tenant(450), emulator.Throttling{}, clk, graph.Options{})
 	c := client()
 	ctx := context.Background()

@@ -19,6 +19,7 @@ import (
 	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/syncbuf"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -80,35 +81,18 @@ func (c *recordingCred) issued() []string {
 	return append([]string(nil), c.tokens...)
 }
 
-// clock is the ingestion peer's time; the fixture's Sleep moves it, so a
-// Retry-After the client waits out has passed for the peer too.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is a client wired to the emulator's Logs Ingestion peer, signed
 // in through the emulator's token service: only the endpoint and the
 // trusted CA differ from Azure. Waits are recorded and the debug log kept.
 type fixture struct {
-	sts   *emulator.Server
-	peer  *logsingestion.Server
-	cred  *recordingCred
-	c     *Client
-	logs  *syncbuf.Buffer
-	clock *clock
+	sts  *emulator.Server
+	peer *logsingestion.Server
+	cred *recordingCred
+	c    *Client
+	logs *syncbuf.Buffer
+	// clock is the ingestion peer's time; Sleep moves it, so a
+	// Retry-After the client waits out has passed for the peer too.
+	clock *testclock.Clock
 	mu    sync.Mutex
 	// sleeps are the waits the client asked for.
 	sleeps []time.Duration
@@ -137,9 +121,9 @@ func newFixtureWith(t *testing.T, su setup, tweak func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sts.Close() })
-	f := &fixture{sts: sts, logs: &syncbuf.Buffer{}, clock: &clock{t: time.Now()}}
+	f := &fixture{sts: sts, logs: &syncbuf.Buffer{}, clock: testclock.New(time.Now())}
 	po := logsingestion.Options{TenantID: testTenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(),
-		Rules: []logsingestion.Rule{peerRule(t)}, Now: f.clock.now}
+		Rules: []logsingestion.Rule{peerRule(t)}, Now: f.clock.Now}
 	if su.peer != nil {
 		su.peer(&po)
 	}
@@ -166,7 +150,7 @@ func newFixtureWith(t *testing.T, su setup, tweak func(*Options)) *fixture {
 			f.mu.Lock()
 			f.sleeps = append(f.sleeps, d)
 			f.mu.Unlock()
-			f.clock.add(d)
+			f.clock.Advance(d)
 			return ctx.Err()
 		},
 	}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/credwatch/credwatch/internal/emulator"
 	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/syncbuf"
+	"github.com/credwatch/credwatch/internal/testclock"
 )
 
 // The clients sign in by app id; roles are assigned, as in Azure, to
@@ -53,31 +53,13 @@ func testRules() []Rule {
 	}
 }
 
-// clock is a settable time, shared by a test and the server.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a token service (the Graph emulator) and a Logs Ingestion
 // emulator trusting it.
 type env struct {
 	sts   *emulator.Server
 	li    *Server
 	hc    *http.Client // trusts both CAs
-	clock *clock
+	clock *testclock.Clock
 	logs  *syncbuf.Buffer
 }
 
@@ -94,9 +76,9 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sts.Close() })
-	e := &env{sts: sts, clock: &clock{t: time.Now()}, logs: &syncbuf.Buffer{}}
+	e := &env{sts: sts, clock: testclock.New(time.Now()), logs: &syncbuf.Buffer{}}
 	o := Options{TenantID: testTenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(), Rules: testRules(),
-		Now: e.clock.now, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tweak != nil {
 		tweak(&o)
 	}

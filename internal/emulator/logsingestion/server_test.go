@@ -210,7 +210,7 @@ func TestRateLimitIsPerRuleAndSaysWhenToRetry(t *testing.T) {
 		{15 * time.Second, testRule, 204, ""},
 	}
 	for i, s := range steps {
-		e.clock.add(s.advance)
+		e.clock.Advance(s.advance)
 		a := post(s.rule)
 		if a.status != s.status || a.header.Get("Retry-After") != s.retryAfter {
 			t.Fatalf("step %d: %d Retry-After %q, want %d %q (%s)", i, a.status, a.header.Get("Retry-After"), s.status, s.retryAfter, a.msg)
