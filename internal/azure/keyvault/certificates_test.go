@@ -133,7 +133,7 @@ func TestKeyFromSecret(t *testing.T) {
 		{"PKCS#12", []byte("MIIKpAIBAzCCCl4GCSqGSIb3DQEHAaCCCk8="), ContentTypePKCS12, "PKCS#12"},
 		{"EC key", ec, ContentTypePEM, "is EC"},
 		{"certificate only", certOnly, ContentTypePEM, "no private key"},
-		{"damaged key", []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), ContentTypePEM, "could not be parsed"},
+		{"damaged key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{0, 0, 0}}), ContentTypePEM, "could not be parsed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
