@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/credwatch/credwatch/internal/emulator"
+	"github.com/credwatch/credwatch/internal/emulator/emulatortest"
 	kvemu "github.com/credwatch/credwatch/internal/emulator/keyvault"
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/msgraph"
@@ -59,15 +58,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { kv.Close() })
 	hc := kv.Client(sts.CACertPEM())
-	mk := func(id string) azcore.TokenCredential {
-		c, err := azidentity.NewClientSecretCredential(tenant, id, secretStr, &azidentity.ClientSecretCredentialOptions{
-			ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: sts.AuthorityHost()}, Transport: hc},
-			DisableInstanceDiscovery: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	mk := func(id string) azcore.TokenCredential { return emulatortest.Credential(t, sts, id, secretStr, hc) }
 	return &fixture{kv: kv, cred: mk(officer), out: mk(outsider), opts: Options{HTTPClient: hc, DisableChallengeResourceVerification: true}}
 }
 

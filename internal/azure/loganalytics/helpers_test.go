@@ -11,11 +11,10 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/credwatch/credwatch/internal/emulator"
+	"github.com/credwatch/credwatch/internal/emulator/emulatortest"
 	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/msgraph"
 	"github.com/credwatch/credwatch/internal/syncbuf"
@@ -132,14 +131,7 @@ func newFixtureWith(t *testing.T, su setup, tweak func(*Options)) *fixture {
 	}
 	t.Cleanup(func() { f.peer.Close() })
 	hc := f.peer.Client(sts.CACertPEM())
-	cred, err := azidentity.NewClientSecretCredential(testTenant, su.clientID, testSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: sts.AuthorityHost()}, Transport: hc},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.cred = &recordingCred{next: cred}
+	f.cred = &recordingCred{next: emulatortest.Credential(t, sts, su.clientID, testSecret, hc)}
 	o := Options{
 		Endpoint:   f.peer.Endpoint(),
 		RuleID:     testRule,

@@ -12,12 +12,10 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/credwatch/credwatch/internal/emulator"
-	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/emulator/emulatortest"
 )
 
 // The clients sign in by app id; vault access is granted, as in Azure, to
@@ -65,17 +63,9 @@ func testVaults() []Vault {
 
 func newEnv(t *testing.T, vaults []Vault, mgmtReaders []string) *env {
 	t.Helper()
-	dir := &msgraph.Directory{TenantID: testTenant}
-	var clients []emulator.Client
-	for _, c := range []struct{ appID, oid string }{{officerID, officerOID}, {userID, userOID}, {policyID, policyOID}} {
-		clients = append(clients, emulator.Client{ID: c.appID, Secret: testSecret})
-		dir.ServicePrincipals = append(dir.ServicePrincipals, msgraph.ServicePrincipal{ID: c.oid, AppID: c.appID, DisplayName: "client " + c.appID})
-	}
-	sts, err := emulator.Start(emulator.Options{Directory: dir, Clients: clients})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sts.Close() })
+	sts := emulatortest.TokenService(t, testTenant, testSecret,
+		emulatortest.Principal{AppID: officerID, ObjectID: officerOID}, emulatortest.Principal{AppID: userID, ObjectID: userOID},
+		emulatortest.Principal{AppID: policyID, ObjectID: policyOID})
 	kv, err := Start(Options{TenantID: testTenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(),
 		Vaults: vaults, ManagementReaders: mgmtReaders})
 	if err != nil {
@@ -91,17 +81,7 @@ func (e *env) cred(t *testing.T, clientID string, transport policy.Transporter) 
 	if transport == nil {
 		transport = e.hc
 	}
-	c, err := azidentity.NewClientSecretCredential(testTenant, clientID, testSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions: azcore.ClientOptions{
-			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: e.sts.AuthorityHost()},
-			Transport: transport,
-		},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return emulatortest.Credential(t, e.sts, clientID, testSecret, transport)
 }
 
 // token gets an access token for resource as clientID.

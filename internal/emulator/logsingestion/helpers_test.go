@@ -12,13 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/credwatch/credwatch/internal/emulator"
-	"github.com/credwatch/credwatch/internal/msgraph"
+	"github.com/credwatch/credwatch/internal/emulator/emulatortest"
 	"github.com/credwatch/credwatch/internal/syncbuf"
 	"github.com/credwatch/credwatch/internal/testclock"
 )
@@ -65,17 +62,9 @@ type env struct {
 
 func newEnv(t *testing.T, tweak func(*Options)) *env {
 	t.Helper()
-	dir := &msgraph.Directory{TenantID: testTenant}
-	var clients []emulator.Client
-	for _, c := range []struct{ appID, oid string }{{publisherID, publisherOID}, {readerID, readerOID}, {outsiderID, outsiderOID}} {
-		clients = append(clients, emulator.Client{ID: c.appID, Secret: testSecret})
-		dir.ServicePrincipals = append(dir.ServicePrincipals, msgraph.ServicePrincipal{ID: c.oid, AppID: c.appID, DisplayName: "client " + c.appID})
-	}
-	sts, err := emulator.Start(emulator.Options{Directory: dir, Clients: clients})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sts.Close() })
+	sts := emulatortest.TokenService(t, testTenant, testSecret,
+		emulatortest.Principal{AppID: publisherID, ObjectID: publisherOID}, emulatortest.Principal{AppID: readerID, ObjectID: readerOID},
+		emulatortest.Principal{AppID: outsiderID, ObjectID: outsiderOID})
 	e := &env{sts: sts, clock: testclock.New(time.Now()), logs: &syncbuf.Buffer{}}
 	o := Options{TenantID: testTenant, AuthorityHost: sts.AuthorityHost(), HTTPClient: sts.Client(), Rules: testRules(),
 		Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
@@ -94,13 +83,7 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 // token gets an access token for scope as clientID.
 func (e *env) token(t *testing.T, clientID, scope string) string {
 	t.Helper()
-	c, err := azidentity.NewClientSecretCredential(testTenant, clientID, testSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: e.sts.AuthorityHost()}, Transport: e.hc},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := emulatortest.Credential(t, e.sts, clientID, testSecret, e.hc)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tok, err := c.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
