@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,6 +31,8 @@ func waitFor(t *testing.T, b *syncbuf.Buffer, pattern string, within time.Durati
 	}
 }
 
+// start runs a long-lived command (serve, notify receive) until the test
+// ends, then interrupts it: it must stop within ten seconds, with exit 0.
 func start(t *testing.T, args ...string) (*syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -39,11 +43,28 @@ func start(t *testing.T, args ...string) (*syncbuf.Buffer, *syncbuf.Buffer) {
 	}()
 	t.Cleanup(func() {
 		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("%s exited %d: %s", args[0], code, errb.String())
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("%s exited %d: %s", args[0], code, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s did not stop after interrupt", args[0])
 		}
 	})
 	return &out, &errb
+}
+
+// httpGet fetches url: its status and body.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // TestServeDemoNotifiesALocalReceiver is serve mode's notification path as

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,41 +14,17 @@ import (
 	"github.com/credwatch/credwatch/internal/config"
 	"github.com/credwatch/credwatch/internal/emulator/logsingestion"
 	"github.com/credwatch/credwatch/internal/store"
-	"github.com/credwatch/credwatch/internal/syncbuf"
 )
 
 // TestServeDemo runs `credwatch serve --demo` as a user would: it scans the
 // demo tenant at start, then serves the dashboard, the metrics and the
 // health endpoints, and stops cleanly when interrupted.
 func TestServeDemo(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncbuf.Buffer
-	done := make(chan int)
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "serve.db")
-	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--listen", "127.0.0.1:0", "--store", dsn, "--interval", "1h"},
-			&env{stdout: &out, stderr: &errb, now: func() time.Time { return demoNow }})
-	}()
-	var base string
 	deadline := time.Now().Add(15 * time.Second)
-	for base == "" {
-		if m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
-		} else {
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	get := func(path string) (int, string) {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	out, errb := start(t, "serve", "--demo", "--listen", "127.0.0.1:0", "--store", dsn, "--interval", "1h")
+	base := waitFor(t, out, `serving on (http://\S+)`, time.Until(deadline))[1]
+	get := func(path string) (int, string) { return httpGet(t, base+path) }
 	if code, body := get("/healthz"); code != 200 {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
@@ -91,15 +66,6 @@ func TestServeDemo(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 		_, metrics = get("/metrics")
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exit %d: %s", code, errb.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop after interrupt")
 	}
 }
 

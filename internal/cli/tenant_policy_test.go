@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,50 +169,20 @@ func TestServeJudgesEachTenantByItsOwnPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncbuf.Buffer
-	done := make(chan int)
-	go func() {
-		done <- run(ctx, []string{"serve", "--config", cfgPath, "--listen", "127.0.0.1:0",
-			"--store", "sqlite://" + filepath.Join(dir, "serve.db"), "--interval", "1h"},
-			&env{stdout: &out, stderr: &errb, now: func() time.Time { return demoNow }})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exit %d: %s", code, errb.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("serve did not stop after interrupt")
-		}
+	// Registered first, so it runs after serve has stopped.
+	var out, errb *syncbuf.Buffer
+	t.Cleanup(func() {
 		for id, s := range secrets {
 			if strings.Contains(out.String()+errb.String(), s) {
 				t.Errorf("serve's output shows %s's client secret", id)
 			}
 		}
-	}()
-	var base string
+	})
 	deadline := time.Now().Add(30 * time.Second)
-	get := func(path string) (int, string) {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	for base == "" {
-		if m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
-		} else {
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	out, errb = start(t, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0",
+		"--store", "sqlite://"+filepath.Join(dir, "serve.db"), "--interval", "1h")
+	base := waitFor(t, out, `serving on (http://\S+)`, time.Until(deadline))[1]
+	get := func(path string) (int, string) { return httpGet(t, base+path) }
 	for { // ready once both tenants have a complete scan
 		code, body := get("/readyz")
 		if code == http.StatusOK {
