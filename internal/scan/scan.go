@@ -193,6 +193,7 @@ func previous(ctx context.Context, st *store.Store, tenantID string) (*store.Sca
 type provenance struct {
 	known  map[string]activity.Change // of the keys the tenant holds
 	stored []string                   // every key with a record
+	held   map[string]struct{}        // the keys the tenant holds
 }
 
 // recall adds to ev the additions earlier scans read of the credentials t
@@ -204,7 +205,7 @@ func recall(ctx context.Context, st *store.Store, t *inventory.Tenant, ev *activ
 		return nil, err
 	}
 	ev.Recall(known, t)
-	return &provenance{known: known, stored: stored}, nil
+	return &provenance{known: known, stored: stored, held: held}, nil
 }
 
 // save keeps the additions ev holds that the store did not, and, after a
@@ -219,9 +220,8 @@ func (p *provenance) save(ctx context.Context, st *store.Store, t *inventory.Ten
 	}
 	var remove []string
 	if t.Complete {
-		keys := activity.HeldKeys(t)
 		for _, k := range p.stored {
-			if _, ok := keys[k]; !ok {
+			if _, ok := p.held[k]; !ok {
 				remove = append(remove, k)
 			}
 		}
