@@ -157,7 +157,7 @@ func startDelta(ctx context.Context, c *graph.Client) (DeltaLinks, error) {
 type collector struct {
 	c  *graph.Client
 	o  Options
-	in *interner
+	in *msgraph.Interner
 
 	mu   sync.Mutex // guards gaps and serialises Progress
 	gaps []string
@@ -173,7 +173,7 @@ func newCollector(c *graph.Client, o Options) *collector {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &collector{c: c, o: o, in: newInterner()}
+	return &collector{c: c, o: o, in: msgraph.NewInterner()}
 }
 
 func (col *collector) snapshot(tenantID string, started time.Time, apps []msgraph.Application, sps []msgraph.ServicePrincipal, resources []msgraph.ServicePrincipal) *inventory.Snapshot {
@@ -241,8 +241,11 @@ func (col *collector) lists(ctx context.Context) ([]msgraph.Application, []msgra
 	)
 	wg.Go(func() {
 		appErr = graph.ListPages(lctx, col.c, appListPath, func(page []msgraph.Application) error {
+			// Kept to the end of the list: without the decoder's slack
+			// (a page of 100 grows to 128).
+			page = slices.Clone(page)
 			for i := range page {
-				col.in.app(&page[i])
+				col.in.Application(&page[i])
 			}
 			appPages = append(appPages, page)
 			nApps += len(page)
@@ -257,7 +260,7 @@ func (col *collector) lists(ctx context.Context) ([]msgraph.Application, []msgra
 	wg.Go(func() {
 		spErr = graph.ListPages(lctx, col.c, spListPath, func(page []msgraph.ServicePrincipal) error {
 			for i := range page {
-				col.in.sp(&page[i])
+				col.in.ServicePrincipal(&page[i])
 			}
 			spPages = append(spPages, page)
 			nSPs += len(page)
@@ -272,8 +275,7 @@ func (col *collector) lists(ctx context.Context) ([]msgraph.Application, []msgra
 	wg.Go(func() {
 		keyErr = graph.ListPages(lctx, col.c, appKeysPath, func(page []msgraph.Application) error {
 			for i := range page {
-				col.in.appKeys(&page[i])
-				keys[page[i].ID] = page[i].KeyCredentials
+				keys[page[i].ID] = col.in.KeyCredentials(page[i].KeyCredentials)
 			}
 			return nil
 		})
@@ -315,9 +317,12 @@ func (col *collector) lists(ctx context.Context) ([]msgraph.Application, []msgra
 	if err := col.joinKeys(ctx, apps, keys); err != nil {
 		return nil, nil, err
 	}
+	// Nothing more is interned: the map goes before the largest copy.
+	keys, col.in = nil, nil
+	sps := flatten(spPages, nSPs)
 	col.progress(StageApplications, nApps, nApps)
 	col.progress(StageServicePrincipals, nSPs, nSPs)
-	return apps, flatten(spPages, nSPs), nil
+	return apps, sps, nil
 }
 
 // joinKeys gives each app its key credentials from the key list. An app
@@ -360,8 +365,7 @@ func (col *collector) joinKeys(ctx context.Context, apps []msgraph.Application, 
 				}
 				mu.Unlock()
 			default:
-				col.in.appKeys(&one)
-				a.KeyCredentials = one.KeyCredentials
+				a.KeyCredentials = col.in.KeyCredentials(one.KeyCredentials)
 			}
 		})
 	}

@@ -43,13 +43,13 @@ func Delta(ctx context.Context, c *graph.Client, base *inventory.Snapshot, links
 	col := newCollector(c, o)
 	started := col.o.Now().UTC()
 	before := c.Stats()
-	// A snapshot loaded from the store holds a copy of every repeated
-	// string: share them again, as the collection that made it did.
+	// Changes read share the strings of the base (which the store shares
+	// as it loads a snapshot; this pass costs little then).
 	for i := range base.Applications {
-		col.in.app(&base.Applications[i])
+		col.in.Application(&base.Applications[i])
 	}
 	for i := range base.ServicePrincipals {
-		col.in.sp(&base.ServicePrincipals[i])
+		col.in.ServicePrincipal(&base.ServicePrincipals[i])
 	}
 
 	var (
@@ -78,11 +78,11 @@ func Delta(ctx context.Context, c *graph.Client, base *inventory.Snapshot, links
 	}
 
 	f := newFeed(true)
-	apps, err := applyChanges(base.Applications, appChanges, func(a *msgraph.Application) string { return a.ID }, col.in.app)
+	apps, err := applyChanges(base.Applications, appChanges, func(a *msgraph.Application) string { return a.ID }, col.in.Application)
 	if err != nil {
 		return nil, DeltaLinks{}, fmt.Errorf("apply application changes: %w", err)
 	}
-	sps, err := applyChanges(base.ServicePrincipals, spChanges, func(p *msgraph.ServicePrincipal) string { return p.ID }, col.in.sp)
+	sps, err := applyChanges(base.ServicePrincipals, spChanges, func(p *msgraph.ServicePrincipal) string { return p.ID }, col.in.ServicePrincipal)
 	if err != nil {
 		return nil, DeltaLinks{}, fmt.Errorf("apply service principal changes: %w", err)
 	}

@@ -235,7 +235,7 @@ func (col *collector) details(ctx context.Context, f *feed) error {
 			}
 			return nil
 		}
-		col.in.lookupResult(l)
+		intern(col.in, l)
 		if next != "" {
 			follows = append(follows, follow{l, next})
 		}
@@ -263,7 +263,7 @@ func (col *collector) details(ctx context.Context, f *feed) error {
 				col.gap(fl.l.describe(), err)
 				return
 			}
-			col.in.lookupResult(fl.l)
+			intern(col.in, fl.l)
 		})
 	}
 	wg.Wait()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/credwatch/credwatch/internal/msgraph"
 )
@@ -42,7 +44,7 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 		Objects:     make([]Object, 0, len(s.Applications)+len(s.ServicePrincipals)),
 		Vaults:      cloneOrNil(s.Vaults),
 	}
-	seen := make(map[string]string) // object id -> what already holds it
+	seen := make(map[string]int, cap(t.Objects)) // object id -> index in t.Objects
 
 	resources := indexResources(s)
 	// An application shows the permissions of its service principal; the
@@ -58,7 +60,7 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := claim(seen, obj); err != nil {
+		if err := claim(seen, t.Objects, obj); err != nil {
 			return nil, err
 		}
 		if prev, ok := spPerms[sp.AppID]; sp.AppID != "" && (!ok || sp.ID < prev.spID) {
@@ -69,12 +71,17 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 			*sp = msgraph.ServicePrincipal{}
 		}
 	}
+	if consume {
+		// resources keeps what permissions need; the largest array of
+		// the snapshot goes before the applications are built.
+		s.ServicePrincipals, s.Resources = nil, nil
+	}
 	for i := range s.Applications {
 		obj, err := buildApplication(&s.Applications[i])
 		if err != nil {
 			return nil, err
 		}
-		if err := claim(seen, obj); err != nil {
+		if err := claim(seen, t.Objects, obj); err != nil {
 			return nil, err
 		}
 		// Shared, not copied: the model is not changed once built.
@@ -91,7 +98,7 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 	slices.SortFunc(t.Objects, func(a, b Object) int {
 		return cmp.Or(
 			cmp.Compare(a.Type, b.Type),
-			cmp.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
+			compareFold(a.DisplayName, b.DisplayName),
 			cmp.Compare(a.DisplayName, b.DisplayName),
 			cmp.Compare(a.ID, b.ID),
 		)
@@ -99,13 +106,28 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 	return t, nil
 }
 
-// claim records an object's id, failing on a second object with it.
-func claim(seen map[string]string, obj Object) error {
-	if prev, ok := seen[obj.ID]; ok {
-		return fmt.Errorf("%s: duplicate object id (also %s)", objectName(obj.Type, obj.ID, obj.DisplayName), prev)
+// claim records the id of obj, the next of objs, failing on a second
+// object with it.
+func claim(seen map[string]int, objs []Object, obj Object) error {
+	if i, ok := seen[obj.ID]; ok {
+		return fmt.Errorf("%s: duplicate object id (also %s %q)", objectName(obj.Type, obj.ID, obj.DisplayName), objs[i].Type, objs[i].DisplayName)
 	}
-	seen[obj.ID] = fmt.Sprintf("%s %q", obj.Type, obj.DisplayName)
+	seen[obj.ID] = len(objs)
 	return nil
+}
+
+// compareFold orders strings as comparing their strings.ToLower forms
+// would, without making those: sorting a large tenant made millions.
+func compareFold(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if c := cmp.Compare(unicode.ToLower(ra), unicode.ToLower(rb)); c != 0 {
+			return c
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // objectName is how errors name an object: type, id and display name.

@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"cmp"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -275,5 +277,30 @@ func TestBuildOrderDoesNotDependOnInputOrder(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Error("reversing the input changed the model")
+	}
+}
+
+func TestBuildSortsNamesIgnoringLetterCase(t *testing.T) {
+	names := []string{"beta", "Alpha", "alpha", "ÉCLAIR", "éclair", "Zulu", "zeta", "a", "A", "", "İstanbul", "istanbul", "ß", "Ω", "ω", "\xff", "b\xffc"}
+	s := &Snapshot{Directory: msgraph.Directory{TenantID: "t"}}
+	for i, n := range names {
+		s.Applications = append(s.Applications, msgraph.Application{ID: fmt.Sprintf("%02d", i), DisplayName: n})
+	}
+	got, err := Build(s, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The order people read: by the lower-case name, then by the name as
+	// written, then by id.
+	want := slices.Clone(names)
+	slices.SortStableFunc(want, func(a, b string) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a), strings.ToLower(b)), strings.Compare(a, b))
+	})
+	var order []string
+	for _, o := range got.Objects {
+		order = append(order, o.DisplayName)
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("order %q, want %q", order, want)
 	}
 }

@@ -96,6 +96,7 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.Logger.Debug("inventory built", "tenant", t.ID, "objects", len(t.Objects))
 	if src.TenantID() == "" && t.ID != "" {
 		if prev, err = previous(ctx, o.Store, t.ID); err != nil {
 			return nil, err
@@ -128,6 +129,7 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 		cfg = cmp.Or(o.ConfigFor(t.ID), cfg)
 	}
 	res := &Result{At: started, Tenant: t, Findings: policy.EvaluateInput(in, cfg), Config: cfg, Evidence: ev, Previous: prev}
+	o.Logger.Debug("policy evaluated", "tenant", t.ID, "findings", len(res.Findings))
 	if o.Store == nil {
 		return res, nil
 	}
@@ -139,6 +141,7 @@ func Run(ctx context.Context, src Source, o Options) (*Result, error) {
 		if res.Changes, err = o.Store.CompareStored(ctx, prev.ID, rec); err != nil {
 			return nil, fmt.Errorf("compare with scan %d: %w", prev.ID, err)
 		}
+		o.Logger.Debug("compared with the previous scan", "tenant", t.ID, "previous", prev.ID)
 	}
 	// Only the newest view of the tenant writes: an old snapshot file
 	// must not undo what later scans learnt.

@@ -248,11 +248,16 @@ func readBaseline(r io.Reader) (*inventory.Snapshot, error) {
 			Resources:         []msgraph.ServicePrincipal{},
 		},
 	}
+	// Decoding gives every string a copy of its own: share them object by
+	// object, as the collection that made the snapshot did, so the copies
+	// are garbage before the next object rather than at the end.
+	in := msgraph.NewInterner()
 	for i := range h.Applications {
 		var a msgraph.Application
 		if err := dec.Decode(&a); err != nil {
 			return nil, fmt.Errorf("applications[%d]: %w", i, err)
 		}
+		in.Application(&a)
 		snap.Applications = append(snap.Applications, a)
 	}
 	for i := range h.ServicePrincipals {
@@ -260,6 +265,7 @@ func readBaseline(r io.Reader) (*inventory.Snapshot, error) {
 		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("servicePrincipals[%d]: %w", i, err)
 		}
+		in.ServicePrincipal(&p)
 		snap.ServicePrincipals = append(snap.ServicePrincipals, p)
 	}
 	for i := range h.Resources {

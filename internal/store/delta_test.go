@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/inventory"
@@ -58,6 +59,17 @@ func TestDeltaStateRoundTrip(t *testing.T) {
 		}
 		if w, g := jsonOf(t, snap), jsonOf(t, got.Snapshot); w != g {
 			t.Errorf("snapshot changed in the store:\n got %.300s\nwant %.300s", g, w)
+		}
+		// An owner of many apps is held once, not once an app: a large
+		// tenant's baseline would otherwise load far bigger than it was.
+		held := map[string]*byte{}
+		for _, a := range got.Snapshot.Applications {
+			for _, o := range a.Owners {
+				if p, ok := held[o.ID]; ok && p != unsafe.StringData(o.ID) {
+					t.Fatalf("owner %s of several apps loads as separate copies", o.ID)
+				}
+				held[o.ID] = unsafe.StringData(o.ID)
+			}
 		}
 
 		// Saving again replaces the state; another tenant's is its own.

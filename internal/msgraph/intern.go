@@ -1,0 +1,192 @@
+package msgraph
+
+import "sync"
+
+// Interner keeps one copy of each string a large read of a directory holds
+// many times: owners named on thousands of apps, an app's appId and name
+// repeated on its service principal and in every grant to it, resource
+// ids, role ids, certificates reused across apps. A 100,000-app tenant
+// holds a few hundred thousand such strings; sharing them keeps the
+// snapshot, and the inventory built from it, a fraction smaller. It also
+// trims the spare capacity the JSON decoder leaves on slices. Use one per
+// read and drop it after: its map is as large as the strings it shares.
+// Its methods may be called from several goroutines.
+type Interner struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// NewInterner returns an empty Interner.
+func NewInterner() *Interner { return &Interner{m: map[string]string{}} }
+
+// Application interns what a read of a holds, relationships included.
+func (n *Interner) Application(a *Application) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	a.Tags, a.RequiredResourceAccess = fit(a.Tags), fit(a.RequiredResourceAccess)
+	a.PasswordCredentials, a.KeyCredentials = fit(a.PasswordCredentials), fit(a.KeyCredentials)
+	a.Owners, a.FederatedIdentityCredentials = fit(a.Owners), fit(a.FederatedIdentityCredentials)
+	n.str(&a.AppID)
+	n.str(&a.DisplayName)
+	n.str(&a.SignInAudience)
+	n.str(&a.PublisherDomain)
+	n.strs(a.Tags)
+	for i := range a.RequiredResourceAccess {
+		r := &a.RequiredResourceAccess[i]
+		n.str(&r.ResourceAppID)
+		for j := range r.ResourceAccess {
+			n.str(&r.ResourceAccess[j].ID)
+			n.str(&r.ResourceAccess[j].Type)
+		}
+	}
+	n.passwords(a.PasswordCredentials)
+	n.keys(a.KeyCredentials)
+	n.owners(a.Owners)
+	n.fics(a.FederatedIdentityCredentials)
+}
+
+// ServicePrincipal interns what a read of p holds, relationships included.
+func (n *Interner) ServicePrincipal(p *ServicePrincipal) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p.Tags, p.PasswordCredentials, p.KeyCredentials = fit(p.Tags), fit(p.PasswordCredentials), fit(p.KeyCredentials)
+	p.Owners, p.AppRoleAssignments = fit(p.Owners), fit(p.AppRoleAssignments)
+	n.str(&p.ID) // grants name it as their principal
+	n.str(&p.AppID)
+	n.str(&p.DisplayName)
+	n.str(&p.AppDisplayName)
+	n.str(&p.AppOwnerOrganizationID)
+	n.str(&p.ServicePrincipalType)
+	n.str(&p.SignInAudience)
+	n.strs(p.Tags)
+	n.passwords(p.PasswordCredentials)
+	n.keys(p.KeyCredentials)
+	n.owners(p.Owners)
+	n.assignments(p.AppRoleAssignments)
+}
+
+// KeyCredentials interns certificates read apart from their object.
+func (n *Interner) KeyCredentials(creds []KeyCredential) []KeyCredential {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	creds = fit(creds)
+	n.keys(creds)
+	return creds
+}
+
+// Owners interns owners read apart from their object.
+func (n *Interner) Owners(os []DirectoryObject) []DirectoryObject {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	os = fit(os)
+	n.owners(os)
+	return os
+}
+
+// FederatedIdentityCredentials interns federated credentials read apart
+// from their application.
+func (n *Interner) FederatedIdentityCredentials(fs []FederatedIdentityCredential) []FederatedIdentityCredential {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	fs = fit(fs)
+	n.fics(fs)
+	return fs
+}
+
+// AppRoleAssignments interns grants read apart from their service
+// principal.
+func (n *Interner) AppRoleAssignments(as []AppRoleAssignment) []AppRoleAssignment {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	as = fit(as)
+	n.assignments(as)
+	return as
+}
+
+func (n *Interner) str(s *string) {
+	if *s == "" {
+		return
+	}
+	if v, ok := n.m[*s]; ok {
+		*s = v
+		return
+	}
+	n.m[*s] = *s
+}
+
+func (n *Interner) ptr(p *string) {
+	if p != nil {
+		n.str(p)
+	}
+}
+
+func (n *Interner) strs(s []string) {
+	for i := range s {
+		n.str(&s[i])
+	}
+}
+
+func (n *Interner) passwords(creds []PasswordCredential) {
+	for i := range creds {
+		c := &creds[i]
+		n.ptr(c.DisplayName)
+		n.ptr(c.CustomKeyIdentifier)
+	}
+}
+
+func (n *Interner) keys(creds []KeyCredential) {
+	for i := range creds {
+		c := &creds[i]
+		n.ptr(c.DisplayName)
+		n.ptr(c.CustomKeyIdentifier)
+		n.ptr(c.Key)
+		n.str(&c.Type)
+		n.str(&c.Usage)
+	}
+}
+
+func (n *Interner) owners(os []DirectoryObject) {
+	for i := range os {
+		o := &os[i]
+		n.str(&o.ODataType)
+		n.str(&o.ID)
+		n.str(&o.DisplayName)
+		n.str(&o.UserPrincipalName)
+		n.str(&o.Mail)
+		n.str(&o.AppID)
+	}
+}
+
+func (n *Interner) fics(fs []FederatedIdentityCredential) {
+	for i := range fs {
+		f := &fs[i]
+		n.str(&f.Name)
+		n.str(&f.Issuer)
+		n.strs(f.Audiences)
+		n.ptr(f.Description)
+	}
+}
+
+func (n *Interner) assignments(as []AppRoleAssignment) {
+	for i := range as {
+		a := &as[i]
+		n.str(&a.AppRoleID)
+		n.str(&a.PrincipalID)
+		n.str(&a.PrincipalType)
+		n.str(&a.PrincipalDisplayName)
+		n.str(&a.ResourceID)
+		n.str(&a.ResourceDisplayName)
+	}
+}
+
+// fit returns s with no spare capacity: the JSON decoder grows slices by
+// doubling, and across a large tenant's owners, credentials and grants the
+// slack came to a fifth of the snapshot.
+func fit[T any](s []T) []T {
+	if cap(s) == len(s) {
+		return s
+	}
+	out := make([]T, len(s))
+	copy(out, s)
+	return out
+}

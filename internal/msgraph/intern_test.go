@@ -1,0 +1,49 @@
+package msgraph
+
+import (
+	"encoding/json"
+	"testing"
+	"unsafe"
+)
+
+func TestInternerSharesRepeatedStringsAndTrimsSlices(t *testing.T) {
+	// Decoded separately, as pages of a list are: no string is shared.
+	var a, b Application
+	var p ServicePrincipal
+	for _, x := range []struct {
+		doc string
+		v   any
+	}{
+		{`{"id":"a1","appId":"app-1","displayName":"Payroll","owners":[{"id":"u1","displayName":"Ada"},{"id":"u2"},{"id":"u3"}]}`, &a},
+		{`{"id":"a2","appId":"app-2","displayName":"Billing","owners":[{"id":"u1","displayName":"Ada"}]}`, &b},
+		{`{"id":"s1","appId":"app-1","displayName":"Payroll","appRoleAssignments":[{"id":"g","principalId":"s1","resourceId":"r"}]}`, &p},
+	} {
+		if err := json.Unmarshal([]byte(x.doc), x.v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := NewInterner()
+	in.Application(&a)
+	in.Application(&b)
+	in.ServicePrincipal(&p)
+	same := func(what, x, y string) {
+		t.Helper()
+		if x != y || unsafe.StringData(x) != unsafe.StringData(y) {
+			t.Errorf("%s: %q and %q are not one string", what, x, y)
+		}
+	}
+	same("owner id", a.Owners[0].ID, b.Owners[0].ID)
+	same("owner name", a.Owners[0].DisplayName, b.Owners[0].DisplayName)
+	same("appId of app and service principal", a.AppID, p.AppID)
+	same("display name of app and service principal", a.DisplayName, p.DisplayName)
+	same("principal of a grant", p.ID, p.AppRoleAssignments[0].PrincipalID)
+	if cap(a.Owners) != len(a.Owners) {
+		t.Errorf("owners: capacity %d for %d", cap(a.Owners), len(a.Owners))
+	}
+	// Read apart from their object, as the lookups are.
+	more := in.Owners(append(make([]DirectoryObject, 0, 8), DirectoryObject{ID: string([]byte("u2"))}))
+	same("owner read by a lookup", more[0].ID, a.Owners[1].ID)
+	if cap(more) != 1 {
+		t.Errorf("lookup owners: capacity %d for 1", cap(more))
+	}
+}
