@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/credwatch/credwatch/internal/azure"
+	"github.com/credwatch/credwatch/internal/cli"
 	"github.com/credwatch/credwatch/internal/inventory"
 	"github.com/credwatch/credwatch/internal/scan"
 	"github.com/credwatch/credwatch/internal/store"
@@ -42,6 +45,12 @@ type childResult struct {
 	// is read (the snapshot) and once the scan is recorded and compared
 	// with the previous one (the inventory and findings).
 	LiveRead, LiveEnd uint64 `json:",omitempty"`
+	// PeakRSS is the child's own peak resident set, in bytes, from the
+	// kernel's high-water mark of its address space; 0 where the kernel
+	// does not tell. The parent cannot take it from the child's rusage:
+	// Linux counts there the parent's resident set at the fork, which
+	// here is the emulator holding the whole tenant.
+	PeakRSS uint64 `json:",omitempty"`
 }
 
 // timed measures how long its source takes to read, and the live heap
@@ -70,6 +79,7 @@ func liveHeap() uint64 {
 }
 
 func runChild() error {
+	cli.TuneGC() // as the command does
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -91,9 +101,28 @@ func runChild() error {
 		return err
 	}
 	out := childResult{Read: src.took, Total: time.Since(start), Objects: len(res.Tenant.Objects),
-		Complete: res.Tenant.Complete, Findings: len(res.Findings), LiveRead: src.live, LiveEnd: liveHeap()}
+		Complete: res.Tenant.Complete, Findings: len(res.Findings), LiveRead: src.live, LiveEnd: liveHeap(), PeakRSS: peakRSS()}
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// peakRSS reads VmHWM from /proc/self/status, or returns 0.
+func peakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v) // "123456 kB"
+			if len(f) == 2 && f[1] == "kB" {
+				if kb, err := strconv.ParseUint(f[0], 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	return 0
 }

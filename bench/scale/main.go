@@ -17,6 +17,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -25,10 +26,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/credwatch/credwatch/internal/cli"
 	"github.com/credwatch/credwatch/internal/emulator"
 	"github.com/credwatch/credwatch/internal/emulator/tenantgen"
 	"github.com/credwatch/credwatch/internal/msgraph"
@@ -91,8 +92,9 @@ func run() error {
 	defer os.RemoveAll(c.tmp)
 
 	limit := cmp.Or(c.memLimit, os.Getenv("GOMEMLIMIT"), "none")
-	fmt.Printf("credwatch scale benchmark: sizes %v, latency %s per response, throttling on, %d CPUs, naive baseline %s, scanner GOMEMLIMIT %s\n\n",
-		c.sizes, c.latency, runtime.NumCPU(), c.naive, limit)
+	gogc := cmp.Or(os.Getenv("GOGC"), strconv.Itoa(cli.GCPercent))
+	fmt.Printf("credwatch scale benchmark: sizes %v, latency %s per response, throttling on, %d CPUs, naive baseline %s, scanner GOGC %s, GOMEMLIMIT %s\n\n",
+		c.sizes, c.latency, runtime.NumCPU(), c.naive, gogc, limit)
 	for _, n := range c.sizes {
 		if err := runSize(c, n); err != nil {
 			return fmt.Errorf("%d applications: %w", n, err)
@@ -210,11 +212,12 @@ func scanOnce(c config, srv *emulator.Server, client emulator.Client, ca, work s
 		return scanRun{}, fmt.Errorf("%w: %s", err, lastLines(stderr.String(), 5))
 	}
 	r := scanRun{wall: time.Since(start), stats: srv.Stats()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = float64(ru.Maxrss) / 1024
-	}
 	if err := json.Unmarshal(stdout.Bytes(), &r.child); err != nil {
 		return scanRun{}, fmt.Errorf("child output %q: %w", stdout.String(), err)
+	}
+	r.rss = float64(r.child.PeakRSS) / (1 << 20)
+	if r.rss == 0 {
+		return scanRun{}, errors.New("the scanner could not read its peak resident set (VmHWM in /proc/self/status)")
 	}
 	if !r.child.Complete {
 		return scanRun{}, fmt.Errorf("scan incomplete: %s", lastLines(stderr.String(), 5))
