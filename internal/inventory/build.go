@@ -47,6 +47,7 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 	seen := make(map[string]int, cap(t.Objects)) // object id -> index in t.Objects
 
 	resources := indexResources(s)
+	own := owners{}
 	// An application shows the permissions of its service principal; the
 	// lowest object id wins should a merged file hold two per appId.
 	type grant struct {
@@ -56,7 +57,7 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 	spPerms := make(map[string]grant)
 	for i := range s.ServicePrincipals {
 		sp := &s.ServicePrincipals[i]
-		obj, err := buildServicePrincipal(sp, resources)
+		obj, err := own.buildServicePrincipal(sp, resources)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +78,7 @@ func build(s *Snapshot, source string, consume bool) (*Tenant, error) {
 		s.ServicePrincipals, s.Resources = nil, nil
 	}
 	for i := range s.Applications {
-		obj, err := buildApplication(&s.Applications[i])
+		obj, err := own.buildApplication(&s.Applications[i])
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +143,7 @@ func objectName(typ ObjectType, id, displayName string) string {
 	return name
 }
 
-func buildApplication(a *msgraph.Application) (Object, error) {
+func (own owners) buildApplication(a *msgraph.Application) (Object, error) {
 	name := objectName(Application, a.ID, a.DisplayName)
 	if a.ID == "" {
 		return Object{}, fmt.Errorf("%s: id: missing", name)
@@ -164,11 +165,11 @@ func buildApplication(a *msgraph.Application) (Object, error) {
 		SignInAudience: a.SignInAudience,
 		Tags:           cloneOrNil(a.Tags),
 		Credentials:    creds,
-		Owners:         buildOwners(a.Owners),
+		Owners:         own.buildOwners(a.Owners),
 	}, nil
 }
 
-func buildServicePrincipal(sp *msgraph.ServicePrincipal, resources map[string]resource) (Object, error) {
+func (own owners) buildServicePrincipal(sp *msgraph.ServicePrincipal, resources map[string]resource) (Object, error) {
 	name := objectName(ServicePrincipal, sp.ID, sp.DisplayName)
 	if sp.ID == "" {
 		return Object{}, fmt.Errorf("%s: id: missing", name)
@@ -193,7 +194,7 @@ func buildServicePrincipal(sp *msgraph.ServicePrincipal, resources map[string]re
 		FirstParty:             isFirstParty(sp.AppOwnerOrganizationID),
 		Tags:                   cloneOrNil(sp.Tags),
 		Credentials:            creds,
-		Owners:                 buildOwners(sp.Owners),
+		Owners:                 own.buildOwners(sp.Owners),
 		Permissions:            buildPermissions(sp.AppRoleAssignments, resources),
 	}, nil
 }
@@ -215,21 +216,31 @@ func optionalTime(v, field string) (time.Time, error) {
 	return t, nil
 }
 
-func buildOwners(in []msgraph.DirectoryObject) []Owner {
+// owners holds one copy of each owner a build meets: the same people own
+// many apps.
+type owners map[Owner]*Owner
+
+func (seen owners) buildOwners(in []msgraph.DirectoryObject) []*Owner {
 	if len(in) == 0 {
 		return nil
 	}
-	out := make([]Owner, 0, len(in))
+	out := make([]*Owner, 0, len(in))
 	for _, o := range in {
-		out = append(out, Owner{
+		ow := Owner{
 			Type:              ownerType(o.ODataType),
 			ID:                o.ID,
 			DisplayName:       o.DisplayName,
 			UserPrincipalName: o.UserPrincipalName,
 			Mail:              o.Mail,
-		})
+		}
+		p, ok := seen[ow]
+		if !ok {
+			p = &ow
+			seen[ow] = p
+		}
+		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b Owner) int {
+	slices.SortFunc(out, func(a, b *Owner) int {
 		return cmp.Or(cmp.Compare(a.DisplayName, b.DisplayName), cmp.Compare(a.ID, b.ID))
 	})
 	return out

@@ -304,3 +304,27 @@ func TestBuildSortsNamesIgnoringLetterCase(t *testing.T) {
 		t.Errorf("order %q, want %q", order, want)
 	}
 }
+
+func TestBuildHoldsEachOwnerOnce(t *testing.T) {
+	ada := msgraph.DirectoryObject{ODataType: "#microsoft.graph.user", ID: "u1", DisplayName: "Ada", UserPrincipalName: "ada@contoso.example"}
+	renamed := ada
+	renamed.DisplayName = "Ada L." // read at another moment: kept as read
+	s := &Snapshot{Directory: msgraph.Directory{TenantID: "t",
+		Applications: []msgraph.Application{{ID: "a1", Owners: []msgraph.DirectoryObject{ada}}, {ID: "a2", Owners: []msgraph.DirectoryObject{ada}},
+			{ID: "a3", Owners: []msgraph.DirectoryObject{renamed}}},
+		ServicePrincipals: []msgraph.ServicePrincipal{{ID: "s1", Owners: []msgraph.DirectoryObject{ada}}}}}
+	got, err := Build(s, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*Owner{}
+	for _, o := range got.Objects {
+		byID[o.ID] = o.Owners[0]
+	}
+	if byID["a1"] != byID["a2"] || byID["a1"] != byID["s1"] {
+		t.Error("one owner of three objects is held three times")
+	}
+	if byID["a3"] == byID["a1"] || byID["a3"].DisplayName != "Ada L." || byID["a1"].DisplayName != "Ada" {
+		t.Errorf("owners read differently share a record: %+v, %+v", byID["a1"], byID["a3"])
+	}
+}

@@ -46,7 +46,7 @@ type Object struct {
 	Tags                   []string
 
 	Credentials []Credential
-	Owners      []Owner
+	Owners      []*Owner
 	// Permissions are the application permissions granted to the app's
 	// service principal in this tenant; an application shows those of its
 	// service principal.
@@ -95,7 +95,8 @@ const (
 	OwnerOther            OwnerType = "other"
 )
 
-// Owner is a user, service principal or group that owns an object.
+// Owner is a user, service principal or group that owns an object. A
+// model shares one Owner among the objects a person owns: read-only.
 type Owner struct {
 	Type        OwnerType
 	ID          string

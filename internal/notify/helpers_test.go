@@ -48,7 +48,7 @@ func fixtureTenant() *inventory.Tenant {
 					Start:       t0.AddDate(-1, 0, 0), End: t0.Add(7 * day)},
 				{Type: inventory.Secret, KeyID: "key-old", DisplayName: "old", End: t0.Add(-3 * day)},
 			},
-			Owners: []inventory.Owner{
+			Owners: []*inventory.Owner{
 				{Type: inventory.OwnerUser, ID: "u-alice", DisplayName: "Alice Admin", Mail: "alice@contoso.example"},
 				{Type: inventory.OwnerUser, ID: "u-bob", DisplayName: "Bob Builder", UserPrincipalName: "bob@contoso.example"},
 				{Type: inventory.OwnerGroup, ID: "g-payroll", DisplayName: "Payroll Team"},
@@ -62,7 +62,7 @@ func fixtureTenant() *inventory.Tenant {
 				{Type: inventory.Certificate, KeyID: "key-hostile", DisplayName: `<b>cert</b> see javascript:alert(1)`,
 					End: t0.Add(20 * day)},
 			},
-			Owners: []inventory.Owner{
+			Owners: []*inventory.Owner{
 				{Type: inventory.OwnerUser, ID: "u-carol", DisplayName: "Carol <Ops>", Mail: "carol@contoso.example"},
 				{Type: inventory.OwnerUser, ID: "u-alice", DisplayName: "Alice Admin", Mail: "ALICE@contoso.example"},
 			},

@@ -109,7 +109,7 @@ func (ix *tenantIndex) item(f policy.Finding, reminder int, now time.Time) Item 
 	return it
 }
 
-func ownerLabel(o inventory.Owner) string {
+func ownerLabel(o *inventory.Owner) string {
 	addr := ownerAddress(o)
 	switch {
 	case o.DisplayName != "" && addr != "":
@@ -124,7 +124,7 @@ func ownerLabel(o inventory.Owner) string {
 
 // ownerAddress is where a user owner's email goes: Mail, else a
 // userPrincipalName that is an address. Only users have one.
-func ownerAddress(o inventory.Owner) string {
+func ownerAddress(o *inventory.Owner) string {
 	if o.Type != inventory.OwnerUser {
 		return ""
 	}

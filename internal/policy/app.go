@@ -148,8 +148,8 @@ func (e *evaluator) liveAt(o *inventory.Object, i int) bool {
 
 // owners lists the owners of the application object and the service
 // principal, each once.
-func (a *appView) owners() []inventory.Owner {
-	var out []inventory.Owner
+func (a *appView) owners() []*inventory.Owner {
+	var out []*inventory.Owner
 	for _, o := range [2]*inventory.Object{a.app, a.sp} {
 		if o == nil {
 			continue
@@ -169,7 +169,7 @@ func (a *appView) owners() []inventory.Owner {
 
 // ownerLabel names an owner for people: the sign-in name of a user, else
 // the display name, else the id; non-users carry their type.
-func ownerLabel(o inventory.Owner) string {
+func ownerLabel(o *inventory.Owner) string {
 	name := o.UserPrincipalName
 	if name == "" {
 		name = o.DisplayName

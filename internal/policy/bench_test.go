@@ -45,7 +45,7 @@ func benchTenant(n int, mix benchMix) *inventory.Tenant {
 	creds := make([]inventory.Credential, 4*n) // one backing array: fewer allocations while building
 	perms := []inventory.Permission{graphPerm("Mail.Send"), graphPerm("User.Read.All")}
 	readOnly := []inventory.Permission{graphPerm("User.Read.All")}
-	owners := []inventory.Owner{{Type: inventory.OwnerUser, ID: "u1", UserPrincipalName: "dev@contoso.com"}}
+	owners := []*inventory.Owner{{Type: inventory.OwnerUser, ID: "u1", UserPrincipalName: "dev@contoso.com"}}
 	for i := range objs {
 		appID := fmt.Sprintf("%08x-0000-4000-8000-%012x", i/2, i/2)
 		o := &objs[i]

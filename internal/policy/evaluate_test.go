@@ -326,7 +326,7 @@ func TestEveryFindingHasTheFieldsConsumersNeed(t *testing.T) {
 		secret("k2", "", now.Add(-400*day), now.Add(-2*day)),
 		secret("k3", "", time.Time{}, time.Time{}), validSecret("k4")), "Mail.Send")
 	o.SignInAudience = "AzureADMultipleOrgs"
-	o.Owners = []inventory.Owner{{Type: inventory.OwnerUser, ID: "u", UserPrincipalName: "u@x"}}
+	o.Owners = []*inventory.Owner{{Type: inventory.OwnerUser, ID: "u", UserPrincipalName: "u@x"}}
 	s := sp("a", "n", validSecret("sk"))
 	fs := Evaluate(tenant(o, s), nil, now)
 	rules := map[string]bool{}
@@ -440,7 +440,7 @@ func TestCredentialsWithoutFindingsDoNotAllocate(t *testing.T) {
 		for i := range n {
 			id := strings.Repeat("x", i%7) + string(rune('a'+i%26))
 			o := withPerms(app(id, "app", validSecret("k1"), cert("c1", "c", now.Add(-day), now.Add(300*day)), federated("f1", "gh")), "User.Read.All")
-			o.Owners = []inventory.Owner{{ID: "u"}}
+			o.Owners = []*inventory.Owner{{ID: "u"}}
 			objs = append(objs, o, sp(id, "app"))
 		}
 		return tenant(objs...)

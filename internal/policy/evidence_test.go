@@ -48,7 +48,7 @@ func healthyWithEvidence(n int) (*inventory.Tenant, *activity.Evidence) {
 	for i := range n {
 		id := strings.Repeat("x", i%7) + string(rune('a'+i%26))
 		o := withPerms(app(id, "app", validSecret("k1"), cert("c1", "c", now.Add(-day), now.Add(300*day)), federated("f1", "gh")), "User.Read.All")
-		o.Owners = []inventory.Owner{{ID: "u"}}
+		o.Owners = []*inventory.Owner{{ID: "u"}}
 		objs = append(objs, o, sp(id, "app"))
 	}
 	objs = append(objs, app("solo", "solo", validSecret("k1")))

@@ -7,9 +7,9 @@ import (
 )
 
 func TestCW010PrivilegedAppOwners(t *testing.T) {
-	alice := inventory.Owner{Type: inventory.OwnerUser, ID: "u1", DisplayName: "Alice", UserPrincipalName: "alice@contoso.com"}
-	ops := inventory.Owner{Type: inventory.OwnerGroup, ID: "g1", DisplayName: "ops"}
-	owned := func(o inventory.Object, owners ...inventory.Owner) inventory.Object {
+	alice := &inventory.Owner{Type: inventory.OwnerUser, ID: "u1", DisplayName: "Alice", UserPrincipalName: "alice@contoso.com"}
+	ops := &inventory.Owner{Type: inventory.OwnerGroup, ID: "g1", DisplayName: "ops"}
+	owned := func(o inventory.Object, owners ...*inventory.Owner) inventory.Object {
 		o.Owners = owners
 		return o
 	}

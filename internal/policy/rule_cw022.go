@@ -91,7 +91,7 @@ func checkOwnerAdded(e *evaluator, a *appView) {
 }
 
 func ownerChangeLabel(oc *activity.OwnerChange) string {
-	return ownerLabel(inventory.Owner{Type: oc.OwnerType, ID: oc.OwnerID, UserPrincipalName: oc.OwnerName})
+	return ownerLabel(&inventory.Owner{Type: oc.OwnerType, ID: oc.OwnerID, UserPrincipalName: oc.OwnerName})
 }
 
 func sortOwnerChanges(adds []*activity.OwnerChange) {

@@ -57,7 +57,7 @@ func app(appID, name string, creds ...inventory.Credential) inventory.Object {
 	return inventory.Object{
 		Type: inventory.Application, ID: "obj-" + appID[:8], AppID: appID, DisplayName: name,
 		SignInAudience: "AzureADMyOrg", Credentials: creds,
-		Owners: []inventory.Owner{{Type: inventory.OwnerUser, ID: "u1", DisplayName: "Ada", UserPrincipalName: "ada@contoso.example"}},
+		Owners: []*inventory.Owner{{Type: inventory.OwnerUser, ID: "u1", DisplayName: "Ada", UserPrincipalName: "ada@contoso.example"}},
 	}
 }
 
@@ -78,7 +78,7 @@ func fixtureTenant() *inventory.Tenant {
 		inventory.Credential{Type: inventory.Certificate, KeyID: "k-payroll-cert-0003", DisplayName: "CN=payroll",
 			Start: day(-165), End: day(200), Thumbprint: "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678", KeyType: "AsymmetricX509Cert", Usage: "Verify"},
 	)
-	payrollApp.Owners = append(payrollApp.Owners, inventory.Owner{Type: inventory.OwnerGroup, ID: "g1", DisplayName: "Payroll admins"})
+	payrollApp.Owners = append(payrollApp.Owners, &inventory.Owner{Type: inventory.OwnerGroup, ID: "g1", DisplayName: "Payroll admins"})
 	payrollSP := inventory.Object{
 		Type: inventory.ServicePrincipal, ID: "sp-11111111", AppID: appPayroll, DisplayName: "Payroll Service",
 		ServicePrincipalType: "Application",

@@ -59,10 +59,10 @@ func finding(rule string, sev policy.Severity, o inventory.Object, keyID, msg st
 // and 2, Payroll's secret k-pay-1 is replaced by k-pay-2 and Bob becomes an
 // owner; scan 3 could not fetch service principals.
 func tenantARecord(n int) *store.Record {
-	ada := inventory.Owner{Type: inventory.OwnerUser, ID: "u-ada", DisplayName: "Ada Admin", UserPrincipalName: "ada@contoso.example"}
-	bob := inventory.Owner{Type: inventory.OwnerUser, ID: "u-bob", DisplayName: "Bob Builder", UserPrincipalName: "bob@contoso.example"}
+	ada := &inventory.Owner{Type: inventory.OwnerUser, ID: "u-ada", DisplayName: "Ada Admin", UserPrincipalName: "ada@contoso.example"}
+	bob := &inventory.Owner{Type: inventory.OwnerUser, ID: "u-bob", DisplayName: "Bob Builder", UserPrincipalName: "bob@contoso.example"}
 	payroll := inventory.Object{Type: inventory.Application, ID: "obj-payroll", AppID: "app-payroll", DisplayName: "Payroll Export",
-		SignInAudience: "AzureADMyOrg", Owners: []inventory.Owner{ada}, Permissions: []inventory.Permission{graphPerm("Mail.ReadWrite")},
+		SignInAudience: "AzureADMyOrg", Owners: []*inventory.Owner{ada}, Permissions: []inventory.Permission{graphPerm("Mail.ReadWrite")},
 		Credentials: []inventory.Credential{
 			{Type: inventory.Certificate, KeyID: "k-pay-cert", DisplayName: "CN=payroll", Start: day(-300), End: day(100),
 				Thumbprint: "0123456789ABCDEF0123456789ABCDEF01234567", Usage: "Verify"},

@@ -145,8 +145,8 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	objSeen := make([]bool, len(t.Objects))
 	creds := newChildren(t, func(o *inventory.Object) []inventory.Credential { return o.Credentials },
 		func(c *inventory.Credential) string { return c.KeyID })
-	owners := newChildren(t, func(o *inventory.Object) []inventory.Owner { return o.Owners },
-		func(ow *inventory.Owner) string { return ow.ID })
+	owners := newChildren(t, func(o *inventory.Object) []*inventory.Owner { return o.Owners },
+		func(ow **inventory.Owner) string { return (*ow).ID })
 	perms := newChildren(t, func(o *inventory.Object) []inventory.Permission { return o.Permissions },
 		func(p *inventory.Permission) permKey { return permKey{p.ResourceAppID, p.AppRoleID} })
 
@@ -260,8 +260,8 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	creds.unseen(func(o *inventory.Object, c *inventory.Credential) {
 		d.CredentialsAdded = append(d.CredentialsAdded, credentialRef(objectRef(o), c))
 	})
-	owners.unseen(func(o *inventory.Object, ow *inventory.Owner) {
-		d.OwnersAdded = append(d.OwnersAdded, ownerChange(objectRef(o), ow))
+	owners.unseen(func(o *inventory.Object, ow **inventory.Owner) {
+		d.OwnersAdded = append(d.OwnersAdded, ownerChange(objectRef(o), *ow))
 	})
 	perms.unseen(func(o *inventory.Object, p *inventory.Permission) {
 		d.PermissionsAdded = append(d.PermissionsAdded, permissionChange(objectRef(o), p))

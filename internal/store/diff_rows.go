@@ -54,7 +54,8 @@ func (m memoryRows) credentials(fn func(int, *inventory.Credential) error) error
 }
 
 func (m memoryRows) owners(fn func(int, *inventory.Owner) error) error {
-	return eachChild(m, func(o *inventory.Object) []inventory.Owner { return o.Owners }, fn)
+	return eachChild(m, func(o *inventory.Object) []*inventory.Owner { return o.Owners },
+		func(i int, ow **inventory.Owner) error { return fn(i, *ow) })
 }
 
 func (m memoryRows) permissions(fn func(int, *inventory.Permission) error) error {

@@ -41,7 +41,7 @@ func TestCompare(t *testing.T) {
 	newObj := inventory.Object{Type: inventory.Application, ID: "a-new", AppID: "c-new", DisplayName: "billing",
 		Credentials: []inventory.Credential{{Type: inventory.Secret, KeyID: "k-new", Hint: "Xy1",
 			End: ts("2026-06-01T00:00:00Z")}},
-		Owners:      []inventory.Owner{{Type: inventory.OwnerUser, ID: "u-9", DisplayName: "Cy"}},
+		Owners:      []*inventory.Owner{{Type: inventory.OwnerUser, ID: "u-9", DisplayName: "Cy"}},
 		Permissions: []inventory.Permission{{Resource: "Microsoft Graph", ResourceAppID: graphApp, AppRoleID: usersRole, Value: "User.Read.All"}},
 	}
 	newRef := ObjectRef{Type: inventory.Application, ID: "a-new", AppID: "c-new", DisplayName: "billing"}
@@ -66,7 +66,7 @@ func TestCompare(t *testing.T) {
 			mutate: func(to *Record) {
 				o := &to.Tenant.Objects[0]
 				for i := range 40 {
-					o.Owners = append(o.Owners, inventory.Owner{Type: inventory.OwnerUser, ID: fmt.Sprintf("u-many-%02d", i)})
+					o.Owners = append(o.Owners, &inventory.Owner{Type: inventory.OwnerUser, ID: fmt.Sprintf("u-many-%02d", i)})
 				}
 			},
 			want: Diff{OwnersAdded: func() []OwnerChange {
@@ -149,7 +149,7 @@ func TestCompare(t *testing.T) {
 			name: "owners added and removed, sorted by object then owner id",
 			mutate: func(to *Record) {
 				o := &to.Tenant.Objects[0]
-				o.Owners = []inventory.Owner{o.Owners[1], {Type: inventory.OwnerUser, ID: "u-3"}, {Type: inventory.OwnerUser, ID: "u-2"}}
+				o.Owners = []*inventory.Owner{o.Owners[1], {Type: inventory.OwnerUser, ID: "u-3"}, {Type: inventory.OwnerUser, ID: "u-2"}}
 			},
 			want: Diff{
 				OwnersAdded: []OwnerChange{{Object: appRef, Type: inventory.OwnerUser, ID: "u-2"}, {Object: appRef, Type: inventory.OwnerUser, ID: "u-3"}},

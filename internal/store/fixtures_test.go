@@ -43,7 +43,7 @@ func sampleRecord() *Record {
 			{Type: inventory.Federated, KeyID: "fic-1", DisplayName: "github-main", Issuer: "https://token.actions.githubusercontent.com",
 				Subject: "repo:contoso/payroll:ref:refs/heads/main", Audiences: []string{"api://AzureADTokenExchange"}},
 		},
-		Owners: []inventory.Owner{
+		Owners: []*inventory.Owner{
 			{Type: inventory.OwnerUser, ID: "u-1", DisplayName: "Ada Admin", UserPrincipalName: "ada@contoso.example", Mail: "ada@contoso.example"},
 			{Type: inventory.OwnerGroup, ID: "g-1", DisplayName: "Payroll Team"},
 		},
@@ -55,13 +55,13 @@ func sampleRecord() *Record {
 		Type: inventory.ServicePrincipal, ID: "s0000000-0000-0000-0000-000000000001", AppID: app.AppID,
 		DisplayName: "Payroll Export", ServicePrincipalType: "Application", AppOwnerOrganizationID: tenantA,
 		Permissions: app.Permissions,
-		Owners:      []inventory.Owner{{Type: inventory.OwnerServicePrincipal, ID: "s-owner", DisplayName: "Automation"}},
+		Owners:      []*inventory.Owner{{Type: inventory.OwnerServicePrincipal, ID: "s-owner", DisplayName: "Automation"}},
 	}
 	first := inventory.Object{
 		Type: inventory.ServicePrincipal, ID: "s0000000-0000-0000-0000-000000000002", AppID: graphApp,
 		DisplayName: "Microsoft Graph", ServicePrincipalType: "Application",
 		AppOwnerOrganizationID: "f8cdef31-a31e-4b4a-93e4-5f571e91255a", FirstParty: true,
-		Owners: []inventory.Owner{{Type: inventory.OwnerOther, ID: "o-1"}},
+		Owners: []*inventory.Owner{{Type: inventory.OwnerOther, ID: "o-1"}},
 	}
 	return &Record{
 		Tenant: &inventory.Tenant{
@@ -100,7 +100,7 @@ func bigRecord(tenantID string, n int, scannedAt time.Time) *Record {
 			{Type: inventory.Certificate, KeyID: id + "-c", DisplayName: "cert", Thumbprint: fmt.Sprintf("%040X", i),
 				KeyType: "AsymmetricX509Cert", Usage: "Verify", Start: scannedAt.AddDate(-1, 0, 0), End: scannedAt.AddDate(1, 0, 0)},
 		}
-		o.Owners = []inventory.Owner{{Type: inventory.OwnerUser, ID: fmt.Sprintf("user-%d", i%500),
+		o.Owners = []*inventory.Owner{{Type: inventory.OwnerUser, ID: fmt.Sprintf("user-%d", i%500),
 			DisplayName: "Owner", UserPrincipalName: "owner@contoso.example"}}
 		if i%2 == 0 {
 			o.Permissions = []inventory.Permission{{Resource: "Microsoft Graph", ResourceAppID: graphApp,

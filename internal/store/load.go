@@ -155,7 +155,8 @@ func (s *Store) load(ctx context.Context, id int64) (*Record, error) {
 	err = rd.owners(func(ord int, ow *inventory.Owner) error {
 		o, err := parent(t.Objects, ord)
 		if err == nil {
-			o.Owners = append(o.Owners, *ow)
+			cp := *ow
+			o.Owners = append(o.Owners, &cp)
 		}
 		return err
 	})

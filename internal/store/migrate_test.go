@@ -27,7 +27,7 @@ func v1Record() *Record {
 				Tags: []string{"legacy"},
 				Credentials: []inventory.Credential{{Type: inventory.Secret, KeyID: "key-v1", DisplayName: "old secret",
 					Hint: "q~Z", Start: ts("2024-01-01T00:00:00Z"), End: ts("2025-01-01T00:00:00Z")}},
-				Owners: []inventory.Owner{{Type: inventory.OwnerUser, ID: "user-v1", DisplayName: "Bo",
+				Owners: []*inventory.Owner{{Type: inventory.OwnerUser, ID: "user-v1", DisplayName: "Bo",
 					UserPrincipalName: "bo@contoso.example"}},
 				Permissions: []inventory.Permission{{Resource: "Microsoft Graph", ResourceAppID: graphApp,
 					AppRoleID: usersRole, Value: "User.Read.All"}},

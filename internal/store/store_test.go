@@ -94,7 +94,7 @@ func TestLoadNormalisesZonesAndEmptyCollections(t *testing.T) {
 				Source: "graph", Complete: true, Incomplete: []string{},
 				Objects: []inventory.Object{{Type: inventory.Application, ID: "o1", Tags: []string{},
 					Credentials: []inventory.Credential{{Type: inventory.Federated, KeyID: "f1", Audiences: []string{}}},
-					Owners:      []inventory.Owner{}, Permissions: []inventory.Permission{}}}},
+					Owners:      []*inventory.Owner{}, Permissions: []inventory.Permission{}}}},
 			Findings: []policy.Finding{{ID: "f", Evidence: map[string]string{}, Deadline: ptr(time.Time{})}},
 			// A reading of the wall clock carries a monotonic part.
 			ScannedAt: time.Now().In(cet),

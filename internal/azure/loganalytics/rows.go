@@ -155,7 +155,7 @@ func CredentialRows(tenant string, scannedAt time.Time, t *inventory.Tenant) []a
 	return out
 }
 
-func ownerNames(os []inventory.Owner) []string {
+func ownerNames(os []*inventory.Owner) []string {
 	if len(os) == 0 {
 		return nil
 	}

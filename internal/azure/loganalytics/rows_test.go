@@ -26,7 +26,7 @@ func fixtureTenant() *inventory.Tenant {
 			{
 				Type: inventory.Application, ID: "obj-payroll", AppID: "app-payroll", DisplayName: `Payroll <"prod">`,
 				SignInAudience: "AzureADMyOrg",
-				Owners: []inventory.Owner{
+				Owners: []*inventory.Owner{
 					{Type: inventory.OwnerUser, ID: "u1", DisplayName: "Ada", UserPrincipalName: "ada@contoso.example"},
 					{Type: inventory.OwnerServicePrincipal, ID: "sp9", DisplayName: "Deployer"},
 					{Type: inventory.OwnerGroup, ID: "g1"},
