@@ -138,10 +138,7 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	}
 	d := &Diff{From: fi, To: ti}
 	t := to.Tenant
-	objects := make(map[string]int32, len(t.Objects)) // first of each id
-	for i := len(t.Objects) - 1; i >= 0; i-- {
-		objects[t.Objects[i].ID] = int32(i)
-	}
+	objects := newIDIndex(len(t.Objects), func(i int) string { return t.Objects[i].ID })
 	objSeen := make([]bool, len(t.Objects))
 	creds := newChildren(t, func(o *inventory.Object) []inventory.Credential { return o.Credentials },
 		func(c *inventory.Credential) string { return c.KeyID })
@@ -158,8 +155,8 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	removedObj := map[string]bool{}
 	err := from.objects(func(ord int, o *inventory.Object) error {
 		ref, at := objectRef(o), int32(-1)
-		if i, ok := objects[o.ID]; ok {
-			at, objSeen[i] = i, true
+		if i, ok := objects.first(o.ID); ok {
+			at, objSeen[i] = int32(i), true
 			if now := objectRef(&t.Objects[i]); now == ref {
 				ref = now // to's strings: the row's are garbage at once
 			}
@@ -234,14 +231,11 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 		return nil, err
 	}
 	refs, inTo = nil, nil
-	found := make(map[string]int, len(to.Findings)) // first of each id
-	for i := len(to.Findings) - 1; i >= 0; i-- {
-		found[to.Findings[i].ID] = i
-	}
+	found := newIDIndex(len(to.Findings), func(i int) string { return to.Findings[i].ID })
 	findSeen := make([]bool, len(to.Findings))
 	resolved := map[string]bool{}
 	err = from.findings(func(f *policy.Finding) error {
-		if i, ok := found[f.ID]; ok {
+		if i, ok := found.first(f.ID); ok {
 			findSeen[i] = true
 		} else if !resolved[f.ID] {
 			resolved[f.ID] = true
@@ -253,7 +247,7 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 		return nil, err
 	}
 	for i := range t.Objects {
-		if o := &t.Objects[i]; !objSeen[i] && objects[o.ID] == int32(i) {
+		if o := &t.Objects[i]; !objSeen[i] && objects.isFirst(o.ID, i) {
 			d.ObjectsAdded = append(d.ObjectsAdded, objectRef(o))
 		}
 	}
@@ -267,7 +261,7 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 		d.PermissionsAdded = append(d.PermissionsAdded, permissionChange(objectRef(o), p))
 	})
 	for i := range to.Findings {
-		if !findSeen[i] && found[to.Findings[i].ID] == i {
+		if !findSeen[i] && found.isFirst(to.Findings[i].ID, i) {
 			d.FindingsOpened = append(d.FindingsOpened, to.Findings[i])
 		}
 	}
