@@ -144,17 +144,19 @@ func objectName(typ ObjectType, id, displayName string) string {
 }
 
 func (own owners) buildApplication(a *msgraph.Application) (Object, error) {
-	name := objectName(Application, a.ID, a.DisplayName)
+	fail := func(err error) (Object, error) {
+		return Object{}, fmt.Errorf("%s: %w", objectName(Application, a.ID, a.DisplayName), err)
+	}
 	if a.ID == "" {
-		return Object{}, fmt.Errorf("%s: id: missing", name)
+		return fail(errors.New("id: missing"))
 	}
 	created, err := optionalTime(a.CreatedDateTime, "createdDateTime")
 	if err != nil {
-		return Object{}, fmt.Errorf("%s: %w", name, err)
+		return fail(err)
 	}
 	creds, err := buildCredentials(a.PasswordCredentials, a.KeyCredentials, a.FederatedIdentityCredentials)
 	if err != nil {
-		return Object{}, fmt.Errorf("%s: %w", name, err)
+		return fail(err)
 	}
 	return Object{
 		Type:           Application,
@@ -170,17 +172,19 @@ func (own owners) buildApplication(a *msgraph.Application) (Object, error) {
 }
 
 func (own owners) buildServicePrincipal(sp *msgraph.ServicePrincipal, resources map[string]resource) (Object, error) {
-	name := objectName(ServicePrincipal, sp.ID, sp.DisplayName)
+	fail := func(err error) (Object, error) {
+		return Object{}, fmt.Errorf("%s: %w", objectName(ServicePrincipal, sp.ID, sp.DisplayName), err)
+	}
 	if sp.ID == "" {
-		return Object{}, fmt.Errorf("%s: id: missing", name)
+		return fail(errors.New("id: missing"))
 	}
 	created, err := optionalTime(sp.CreatedDateTime, "createdDateTime")
 	if err != nil {
-		return Object{}, fmt.Errorf("%s: %w", name, err)
+		return fail(err)
 	}
 	creds, err := buildCredentials(sp.PasswordCredentials, sp.KeyCredentials, nil)
 	if err != nil {
-		return Object{}, fmt.Errorf("%s: %w", name, err)
+		return fail(err)
 	}
 	return Object{
 		Type:                   ServicePrincipal,
@@ -297,7 +301,10 @@ func indexResources(s *Snapshot) map[string]resource {
 // principal. An assignment whose role cannot be resolved keeps its
 // appRoleId as the name: dropping it would hide a grant.
 func buildPermissions(assignments []msgraph.AppRoleAssignment, resources map[string]resource) []Permission {
-	var out []Permission
+	if len(assignments) == 0 {
+		return nil
+	}
+	out := make([]Permission, 0, len(assignments))
 	for _, a := range assignments {
 		if a.PrincipalType != "" && !strings.EqualFold(a.PrincipalType, "ServicePrincipal") {
 			continue
@@ -314,6 +321,9 @@ func buildPermissions(assignments []msgraph.AppRoleAssignment, resources map[str
 			}
 		}
 		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	slices.SortFunc(out, func(a, b Permission) int {
 		return cmp.Or(

@@ -12,9 +12,11 @@ import (
 // buildCredentials turns an object's secrets, keys and federated
 // credentials into Credentials, sorted by end date then key id.
 func buildCredentials(pw []msgraph.PasswordCredential, keys []msgraph.KeyCredential, fics []msgraph.FederatedIdentityCredential) ([]Credential, error) {
-	var out []Credential
+	if len(pw)+len(keys)+len(fics) == 0 {
+		return nil, nil
+	}
+	out := make([]Credential, 0, len(pw)+len(keys)+len(fics))
 	for i, p := range pw {
-		field := fmt.Sprintf("passwordCredentials[%d]", i)
 		c := Credential{
 			Type:        Secret,
 			KeyID:       p.KeyID,
@@ -22,11 +24,11 @@ func buildCredentials(pw []msgraph.PasswordCredential, keys []msgraph.KeyCredent
 			Hint:        deref(p.Hint),
 		}
 		var err error
-		if c.Start, err = optionalTime(p.StartDateTime, field+".startDateTime"); err != nil {
-			return nil, err
+		if c.Start, err = optionalTime(p.StartDateTime, "startDateTime"); err != nil {
+			return nil, fmt.Errorf("passwordCredentials[%d].%w", i, err)
 		}
-		if c.End, err = optionalTime(p.EndDateTime, field+".endDateTime"); err != nil {
-			return nil, err
+		if c.End, err = optionalTime(p.EndDateTime, "endDateTime"); err != nil {
+			return nil, fmt.Errorf("passwordCredentials[%d].%w", i, err)
 		}
 		out = append(out, c)
 	}
@@ -63,7 +65,6 @@ func buildCredentials(pw []msgraph.PasswordCredential, keys []msgraph.KeyCredent
 func buildKeys(keys []msgraph.KeyCredential) ([]Credential, error) {
 	creds := make([]Credential, len(keys))
 	for i, k := range keys {
-		field := fmt.Sprintf("keyCredentials[%d]", i)
 		var key *string
 		if hasPublicKeyOnly(k.Type) {
 			// Only a public certificate may be hashed; other types' key
@@ -79,11 +80,11 @@ func buildKeys(keys []msgraph.KeyCredential) ([]Credential, error) {
 			Usage:       k.Usage,
 		}
 		var err error
-		if c.Start, err = optionalTime(k.StartDateTime, field+".startDateTime"); err != nil {
-			return nil, err
+		if c.Start, err = optionalTime(k.StartDateTime, "startDateTime"); err != nil {
+			return nil, fmt.Errorf("keyCredentials[%d].%w", i, err)
 		}
-		if c.End, err = optionalTime(k.EndDateTime, field+".endDateTime"); err != nil {
-			return nil, err
+		if c.End, err = optionalTime(k.EndDateTime, "endDateTime"); err != nil {
+			return nil, fmt.Errorf("keyCredentials[%d].%w", i, err)
 		}
 		creds[i] = c
 	}

@@ -1,6 +1,10 @@
 package msgraph
 
-import "sync"
+import (
+	"strings"
+	"sync"
+	"unsafe"
+)
 
 // Interner keeps one copy of each string a large read of a directory holds
 // many times: owners named on thousands of apps, an app's appId and name
@@ -11,10 +15,20 @@ import "sync"
 // trims the spare capacity the JSON decoder leaves on slices. Use one per
 // read and drop it after: its map is as large as the strings it shares.
 // Its methods may be called from several goroutines.
+//
+// Kept strings are copied into large blocks: decoded, each sits among the
+// decoder's short-lived garbage, and a large read's strings left most of
+// the heap's small spans partly used, unused yet not reusable. Dates are
+// not copied: the inventory parses them and nothing keeps them.
 type Interner struct {
-	mu sync.Mutex
-	m  map[string]string
+	mu    sync.Mutex
+	m     map[string]string
+	block []byte
 }
+
+// blockSize is the size of one block of strings; longer strings get a
+// copy of their own.
+const blockSize = 64 << 10
 
 // NewInterner returns an empty Interner.
 func NewInterner() *Interner { return &Interner{m: map[string]string{}} }
@@ -26,6 +40,7 @@ func (n *Interner) Application(a *Application) {
 	a.Tags, a.RequiredResourceAccess = fit(a.Tags), fit(a.RequiredResourceAccess)
 	a.PasswordCredentials, a.KeyCredentials = fit(a.PasswordCredentials), fit(a.KeyCredentials)
 	a.Owners, a.FederatedIdentityCredentials = fit(a.Owners), fit(a.FederatedIdentityCredentials)
+	n.own(&a.ID)
 	n.str(&a.AppID)
 	n.str(&a.DisplayName)
 	n.str(&a.SignInAudience)
@@ -103,6 +118,7 @@ func (n *Interner) AppRoleAssignments(as []AppRoleAssignment) []AppRoleAssignmen
 	return as
 }
 
+// str shares *s with every equal string interned before.
 func (n *Interner) str(s *string) {
 	if *s == "" {
 		return
@@ -111,7 +127,33 @@ func (n *Interner) str(s *string) {
 		*s = v
 		return
 	}
+	n.own(s)
 	n.m[*s] = *s
+}
+
+// own copies *s into a block without sharing it: for values each object
+// has its own of, which a map would only make larger.
+func (n *Interner) own(s *string) {
+	switch {
+	case *s == "":
+		return
+	case len(*s) > blockSize/8:
+		*s = strings.Clone(*s)
+		return
+	case len(*s) > cap(n.block)-len(n.block):
+		n.block = make([]byte, 0, blockSize)
+	}
+	start := len(n.block)
+	n.block = append(n.block, *s...)
+	// The bytes are never written again: later strings go after them,
+	// and a full block is left for a new one.
+	*s = unsafe.String(&n.block[start], len(*s))
+}
+
+func (n *Interner) ownPtr(p *string) {
+	if p != nil {
+		n.own(p)
+	}
 }
 
 func (n *Interner) ptr(p *string) {
@@ -129,14 +171,17 @@ func (n *Interner) strs(s []string) {
 func (n *Interner) passwords(creds []PasswordCredential) {
 	for i := range creds {
 		c := &creds[i]
+		n.own(&c.KeyID)
 		n.ptr(c.DisplayName)
 		n.ptr(c.CustomKeyIdentifier)
+		n.ownPtr(c.Hint)
 	}
 }
 
 func (n *Interner) keys(creds []KeyCredential) {
 	for i := range creds {
 		c := &creds[i]
+		n.own(&c.KeyID)
 		n.ptr(c.DisplayName)
 		n.ptr(c.CustomKeyIdentifier)
 		n.ptr(c.Key)
@@ -160,6 +205,8 @@ func (n *Interner) owners(os []DirectoryObject) {
 func (n *Interner) fics(fs []FederatedIdentityCredential) {
 	for i := range fs {
 		f := &fs[i]
+		n.own(&f.ID)
+		n.own(&f.Subject)
 		n.str(&f.Name)
 		n.str(&f.Issuer)
 		n.strs(f.Audiences)

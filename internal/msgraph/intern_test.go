@@ -2,6 +2,8 @@ package msgraph
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -45,5 +47,32 @@ func TestInternerSharesRepeatedStringsAndTrimsSlices(t *testing.T) {
 	same("owner read by a lookup", more[0].ID, a.Owners[1].ID)
 	if cap(more) != 1 {
 		t.Errorf("lookup owners: capacity %d for 1", cap(more))
+	}
+}
+
+func TestInternerCopiesKeepTheirValues(t *testing.T) {
+	in := NewInterner()
+	var apps []Application
+	var want []string
+	// Enough ids to fill several blocks, and one longer than a block share.
+	for i := range 5000 {
+		id := fmt.Sprintf("%08d-0000-4000-8000-%012d", i, i)
+		want = append(want, id)
+		apps = append(apps, Application{ID: string([]byte(id)), DisplayName: "shared name",
+			PasswordCredentials: []PasswordCredential{{KeyID: "k" + id}}})
+	}
+	long := strings.Repeat("x", blockSize)
+	apps[0].DisplayName = long
+	for i := range apps {
+		in.Application(&apps[i])
+	}
+	for i, a := range apps[1:] {
+		i++
+		if a.ID != want[i] || a.PasswordCredentials[0].KeyID != "k"+want[i] || a.DisplayName != "shared name" {
+			t.Fatalf("application %d reads %q, key %q, name %q after interning", i, a.ID, a.PasswordCredentials[0].KeyID, a.DisplayName)
+		}
+	}
+	if apps[0].DisplayName != long || apps[0].ID != want[0] {
+		t.Error("a string longer than a block changed")
 	}
 }
