@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/credwatch/credwatch/internal/azure"
@@ -51,6 +49,9 @@ type childResult struct {
 	// Linux counts there the parent's resident set at the fork, which
 	// here is the emulator holding the whole tenant.
 	PeakRSS uint64 `json:",omitempty"`
+	// StepRSS is the highest resident set sampled in each step of the
+	// scan (steps.go), in bytes.
+	StepRSS map[string]uint64 `json:",omitempty"`
 }
 
 // timed measures how long its source takes to read, and the live heap
@@ -82,47 +83,32 @@ func runChild() error {
 	cli.TuneGC() // as the command does
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st := newSteps()
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go st.sample(sctx)
+	log := slog.New(handler{next: slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}), level: slog.LevelInfo, s: st})
 	auth := azure.AuthOptions{TenantID: os.Getenv(childTenant), AuthorityHost: os.Getenv(childAuthor),
 		GraphURL: os.Getenv(childGraph), CAFile: os.Getenv(childCA)}
 	cred, err := azure.NewClientSecretCredential(auth, os.Getenv(childID), os.Getenv(childSecret))
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, os.Getenv(childStore), log)
+	db, err := store.Open(ctx, os.Getenv(childStore), log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	src := &timed{Source: scan.Incremental(scan.Live(auth, cred, scan.ReadOptions{Logger: log}), st, scan.IncrementalOptions{})}
+	defer db.Close()
+	src := &timed{Source: scan.Incremental(scan.Live(auth, cred, scan.ReadOptions{Logger: log}), db, scan.IncrementalOptions{})}
 	start := time.Now()
-	res, err := scan.Run(ctx, src, scan.Options{Store: st, Logger: log})
+	res, err := scan.Run(ctx, src, scan.Options{Store: db, Logger: log})
 	if err != nil {
 		return err
 	}
 	out := childResult{Read: src.took, Total: time.Since(start), Objects: len(res.Tenant.Objects),
-		Complete: res.Tenant.Complete, Findings: len(res.Findings), LiveRead: src.live, LiveEnd: liveHeap(), PeakRSS: peakRSS()}
+		Complete: res.Tenant.Complete, Findings: len(res.Findings), LiveRead: src.live, LiveEnd: liveHeap(), PeakRSS: statusBytes("VmHWM:"), StepRSS: st.peaks()}
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
-}
-
-// peakRSS reads VmHWM from /proc/self/status, or returns 0.
-func peakRSS() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(v) // "123456 kB"
-			if len(f) == 2 && f[1] == "kB" {
-				if kb, err := strconv.ParseUint(f[0], 10, 64); err == nil {
-					return kb << 10
-				}
-			}
-		}
-	}
-	return 0
 }

@@ -271,6 +271,7 @@ func printSize(n int, best plan, budget int, c config, full scanRun, nr *naiveRe
 		best.name, best.requests, best.chain, full.child.Objects, full.child.Findings)
 	fmt.Printf("  scanner live heap: full scan %s once read, %s at the end; incremental %s once read, %s at the end\n",
 		mib(full.child.LiveRead), mib(full.child.LiveEnd), mib(delta.child.LiveRead), mib(delta.child.LiveEnd))
+	fmt.Printf("  scanner resident set by step (sampled): full scan %s; incremental %s\n", bySteps(full.child.StepRSS), bySteps(delta.child.StepRSS))
 	fmt.Printf("  full scan by kind: %s\n", kinds(full.stats.ByKind))
 	fmt.Printf("  incremental by kind: %s\n", kinds(delta.stats.ByKind))
 	if nr != nil {
@@ -286,6 +287,16 @@ func kinds(m map[string]emulator.KindStats) string {
 		"federatedIdentityCredentials", "appRoleAssignments", "owners", "get-servicePrincipal", "batch"} {
 		if s, ok := m[k]; ok {
 			parts = append(parts, fmt.Sprintf("%s %d req/%d RU", k, s.Requests, s.ResourceUnits))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func bySteps(m map[string]uint64) string {
+	var parts []string
+	for _, name := range stepNames {
+		if b, ok := m[name]; ok {
+			parts = append(parts, name+" "+mib(b))
 		}
 	}
 	return strings.Join(parts, ", ")
