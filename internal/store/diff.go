@@ -150,31 +150,37 @@ func compare(from scanRows, to *Record) (*Diff, error) {
 	// from is read once, table by table; each of its rows is matched
 	// against to. A repeated key keeps its first row on either side, so
 	// the result does not depend on duplicates' order.
-	var refs []ObjectRef // from's objects by ordinal
-	var inTo []int32     // and the index in to of each, or -1
+	// From's objects by ordinal: the index in to of each, or -1, and
+	// the refs of those that to does not hold as they were (removed or
+	// renamed); the rest are to's.
+	var inTo []int32
+	refs := map[int32]ObjectRef{}
 	removedObj := map[string]bool{}
 	err := from.objects(func(ord int, o *inventory.Object) error {
 		ref, at := objectRef(o), int32(-1)
 		if i, ok := objects.first(o.ID); ok {
 			at, objSeen[i] = int32(i), true
-			if now := objectRef(&t.Objects[i]); now == ref {
-				ref = now // to's strings: the row's are garbage at once
-			}
 		} else if !removedObj[o.ID] {
 			removedObj[o.ID] = true
 			d.ObjectsRemoved = append(d.ObjectsRemoved, ref)
 		}
-		refs, inTo = append(refs, ref), append(inTo, at)
+		if at < 0 || objectRef(&t.Objects[at]) != ref {
+			refs[int32(len(inTo))] = ref
+		}
+		inTo = append(inTo, at)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	parentOf := func(ord int) (ObjectRef, int32, error) {
-		if ord < 0 || ord >= len(refs) {
-			return ObjectRef{}, 0, fmt.Errorf("row refers to object %d of %d", ord, len(refs))
+		if ord < 0 || ord >= len(inTo) {
+			return ObjectRef{}, 0, fmt.Errorf("row refers to object %d of %d", ord, len(inTo))
 		}
-		return refs[ord], inTo[ord], nil
+		if ref, ok := refs[int32(ord)]; ok {
+			return ref, inTo[ord], nil
+		}
+		return objectRef(&t.Objects[inTo[ord]]), inTo[ord], nil
 	}
 	removedCred := map[[2]string]bool{}
 	err = from.credentials(func(ord int, c *inventory.Credential) error {
