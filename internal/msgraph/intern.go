@@ -16,14 +16,24 @@ import (
 // read and drop it after: its map is as large as the strings it shares.
 // Its methods may be called from several goroutines.
 //
-// Kept strings are copied into large blocks: decoded, each sits among the
-// decoder's short-lived garbage, and a large read's strings left most of
-// the heap's small spans partly used, unused yet not reusable. Dates are
-// not copied: the inventory parses them and nothing keeps them.
+// What it keeps it also packs: strings into large blocks, lists and the
+// targets of optional fields into large arrays. Decoded, each sits among
+// the decoder's short-lived garbage, and a large read's left most of the
+// heap's small spans partly used, unused yet not reusable. Dates are not
+// copied: the inventory parses them and nothing keeps them.
 type Interner struct {
 	mu    sync.Mutex
 	m     map[string]string
 	block []byte
+
+	ptrs        slab[string]
+	tags        slab[string]
+	passwordsS  slab[PasswordCredential]
+	keysS       slab[KeyCredential]
+	ownersS     slab[DirectoryObject]
+	ficsS       slab[FederatedIdentityCredential]
+	assignments slab[AppRoleAssignment]
+	resources   slab[RequiredResourceAccess]
 }
 
 // blockSize is the size of one block of strings; longer strings get a
@@ -37,9 +47,9 @@ func NewInterner() *Interner { return &Interner{m: map[string]string{}} }
 func (n *Interner) Application(a *Application) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	a.Tags, a.RequiredResourceAccess = fit(a.Tags), fit(a.RequiredResourceAccess)
-	a.PasswordCredentials, a.KeyCredentials = fit(a.PasswordCredentials), fit(a.KeyCredentials)
-	a.Owners, a.FederatedIdentityCredentials = fit(a.Owners), fit(a.FederatedIdentityCredentials)
+	a.Tags, a.RequiredResourceAccess = n.tags.pack(a.Tags), n.resources.pack(a.RequiredResourceAccess)
+	a.PasswordCredentials, a.KeyCredentials = n.passwordsS.pack(a.PasswordCredentials), n.keysS.pack(a.KeyCredentials)
+	a.Owners, a.FederatedIdentityCredentials = n.ownersS.pack(a.Owners), n.ficsS.pack(a.FederatedIdentityCredentials)
 	n.own(&a.ID)
 	n.str(&a.AppID)
 	n.str(&a.DisplayName)
@@ -64,8 +74,8 @@ func (n *Interner) Application(a *Application) {
 func (n *Interner) ServicePrincipal(p *ServicePrincipal) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	p.Tags, p.PasswordCredentials, p.KeyCredentials = fit(p.Tags), fit(p.PasswordCredentials), fit(p.KeyCredentials)
-	p.Owners, p.AppRoleAssignments = fit(p.Owners), fit(p.AppRoleAssignments)
+	p.Tags, p.PasswordCredentials, p.KeyCredentials = n.tags.pack(p.Tags), n.passwordsS.pack(p.PasswordCredentials), n.keysS.pack(p.KeyCredentials)
+	p.Owners, p.AppRoleAssignments = n.ownersS.pack(p.Owners), n.assignments.pack(p.AppRoleAssignments)
 	n.str(&p.ID) // grants name it as their principal
 	n.str(&p.AppID)
 	n.str(&p.DisplayName)
@@ -77,14 +87,14 @@ func (n *Interner) ServicePrincipal(p *ServicePrincipal) {
 	n.passwords(p.PasswordCredentials)
 	n.keys(p.KeyCredentials)
 	n.owners(p.Owners)
-	n.assignments(p.AppRoleAssignments)
+	n.grants(p.AppRoleAssignments)
 }
 
 // KeyCredentials interns certificates read apart from their object.
 func (n *Interner) KeyCredentials(creds []KeyCredential) []KeyCredential {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	creds = fit(creds)
+	creds = n.keysS.pack(creds)
 	n.keys(creds)
 	return creds
 }
@@ -93,7 +103,7 @@ func (n *Interner) KeyCredentials(creds []KeyCredential) []KeyCredential {
 func (n *Interner) Owners(os []DirectoryObject) []DirectoryObject {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	os = fit(os)
+	os = n.ownersS.pack(os)
 	n.owners(os)
 	return os
 }
@@ -103,7 +113,7 @@ func (n *Interner) Owners(os []DirectoryObject) []DirectoryObject {
 func (n *Interner) FederatedIdentityCredentials(fs []FederatedIdentityCredential) []FederatedIdentityCredential {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	fs = fit(fs)
+	fs = n.ficsS.pack(fs)
 	n.fics(fs)
 	return fs
 }
@@ -113,8 +123,8 @@ func (n *Interner) FederatedIdentityCredentials(fs []FederatedIdentityCredential
 func (n *Interner) AppRoleAssignments(as []AppRoleAssignment) []AppRoleAssignment {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	as = fit(as)
-	n.assignments(as)
+	as = n.assignments.pack(as)
+	n.grants(as)
 	return as
 }
 
@@ -150,16 +160,23 @@ func (n *Interner) own(s *string) {
 	*s = unsafe.String(&n.block[start], len(*s))
 }
 
-func (n *Interner) ownPtr(p *string) {
-	if p != nil {
-		n.own(p)
+func (n *Interner) ownPtr(pp **string) {
+	if *pp == nil {
+		return
 	}
+	v := **pp
+	n.own(&v)
+	*pp = n.ptrs.hold(v)
 }
 
-func (n *Interner) ptr(p *string) {
-	if p != nil {
-		n.str(p)
+// ptr interns the target of an optional field and moves it into an array.
+func (n *Interner) ptr(pp **string) {
+	if *pp == nil {
+		return
 	}
+	v := **pp
+	n.str(&v)
+	*pp = n.ptrs.hold(v)
 }
 
 func (n *Interner) strs(s []string) {
@@ -172,9 +189,9 @@ func (n *Interner) passwords(creds []PasswordCredential) {
 	for i := range creds {
 		c := &creds[i]
 		n.own(&c.KeyID)
-		n.ptr(c.DisplayName)
-		n.ptr(c.CustomKeyIdentifier)
-		n.ownPtr(c.Hint)
+		n.ptr(&c.DisplayName)
+		n.ptr(&c.CustomKeyIdentifier)
+		n.ownPtr(&c.Hint)
 	}
 }
 
@@ -182,9 +199,9 @@ func (n *Interner) keys(creds []KeyCredential) {
 	for i := range creds {
 		c := &creds[i]
 		n.own(&c.KeyID)
-		n.ptr(c.DisplayName)
-		n.ptr(c.CustomKeyIdentifier)
-		n.ptr(c.Key)
+		n.ptr(&c.DisplayName)
+		n.ptr(&c.CustomKeyIdentifier)
+		n.ptr(&c.Key)
 		n.str(&c.Type)
 		n.str(&c.Usage)
 	}
@@ -210,11 +227,11 @@ func (n *Interner) fics(fs []FederatedIdentityCredential) {
 		n.str(&f.Name)
 		n.str(&f.Issuer)
 		n.strs(f.Audiences)
-		n.ptr(f.Description)
+		n.ptr(&f.Description)
 	}
 }
 
-func (n *Interner) assignments(as []AppRoleAssignment) {
+func (n *Interner) grants(as []AppRoleAssignment) {
 	for i := range as {
 		a := &as[i]
 		n.str(&a.AppRoleID)
@@ -226,14 +243,31 @@ func (n *Interner) assignments(as []AppRoleAssignment) {
 	}
 }
 
-// fit returns s with no spare capacity: the JSON decoder grows slices by
-// doubling, and across a large tenant's owners, credentials and grants the
-// slack came to a fifth of the snapshot.
-func fit[T any](s []T) []T {
-	if cap(s) == len(s) {
+// slab hands out lists packed one after another in large arrays.
+type slab[T any] struct{ chunk []T }
+
+// slabLen is how many items one array of a slab holds; longer lists get
+// an array of their own.
+const slabLen = 1024
+
+// pack returns a copy of s in the slab, with no spare capacity: an
+// append to it copies rather than overwrite the next list.
+func (sl *slab[T]) pack(s []T) []T {
+	switch {
+	case len(s) == 0:
 		return s
+	case len(s) > slabLen/8:
+		return append([]T(nil), s...)[:len(s):len(s)]
+	case len(s) > cap(sl.chunk)-len(sl.chunk):
+		sl.chunk = make([]T, 0, slabLen)
 	}
-	out := make([]T, len(s))
-	copy(out, s)
-	return out
+	start := len(sl.chunk)
+	sl.chunk = append(sl.chunk, s...)
+	return sl.chunk[start:len(sl.chunk):len(sl.chunk)]
+}
+
+// hold returns a pointer to a copy of v in the slab.
+func (sl *slab[T]) hold(v T) *T {
+	p := sl.pack([]T{v})
+	return &p[0]
 }

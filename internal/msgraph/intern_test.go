@@ -76,3 +76,24 @@ func TestInternerCopiesKeepTheirValues(t *testing.T) {
 		t.Error("a string longer than a block changed")
 	}
 }
+
+func TestSlabListsStayApart(t *testing.T) {
+	var sl slab[string]
+	a := sl.pack([]string{"a1", "a2"})
+	b := sl.pack([]string{"b1"})
+	a = append(a, "a3") // must not write over b
+	if b[0] != "b1" || len(a) != 3 || a[2] != "a3" {
+		t.Errorf("after appending to one list: %q and %q", a, b)
+	}
+	long := make([]string, slabLen)
+	if got := sl.pack(long); len(got) != slabLen || cap(got) != slabLen {
+		t.Errorf("a long list packs to len %d cap %d", len(got), cap(got))
+	}
+	if sl.pack(nil) != nil {
+		t.Error("an empty list became non-nil")
+	}
+	p, q := sl.hold("x"), sl.hold("y")
+	if *p != "x" || *q != "y" || p == q {
+		t.Errorf("held values %q and %q", *p, *q)
+	}
+}
