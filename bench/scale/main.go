@@ -108,6 +108,7 @@ type scanRun struct {
 	child     childResult
 	wall      time.Duration // the child process, start to exit
 	rss       float64       // MiB
+	cpu       time.Duration // the child's user and system time
 	stats     emulator.Stats
 	requests  int
 	ru        int
@@ -216,6 +217,7 @@ func scanOnce(c config, srv *emulator.Server, client emulator.Client, ca, work s
 		return scanRun{}, fmt.Errorf("child output %q: %w", stdout.String(), err)
 	}
 	r.rss = float64(r.child.PeakRSS) / (1 << 20)
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if r.rss == 0 {
 		return scanRun{}, errors.New("the scanner could not read its peak resident set (VmHWM in /proc/self/status)")
 	}
@@ -272,6 +274,7 @@ func printSize(n int, best plan, budget int, c config, full scanRun, nr *naiveRe
 	fmt.Printf("  scanner live heap: full scan %s once read, %s at the end; incremental %s once read, %s at the end\n",
 		mib(full.child.LiveRead), mib(full.child.LiveEnd), mib(delta.child.LiveRead), mib(delta.child.LiveEnd))
 	fmt.Printf("  scanner resident set by step (sampled): full scan %s; incremental %s\n", bySteps(full.child.StepRSS), bySteps(delta.child.StepRSS))
+	fmt.Printf("  scanner CPU time: full scan %s, incremental %s\n", round(full.cpu), round(delta.cpu))
 	fmt.Printf("  full scan by kind: %s\n", kinds(full.stats.ByKind))
 	fmt.Printf("  incremental by kind: %s\n", kinds(delta.stats.ByKind))
 	if nr != nil {

@@ -66,6 +66,7 @@ func (s *incremental) Read(ctx context.Context, w Window) (*inventory.Snapshot, 
 			}
 			log.Warn("delta state unreadable; running a full scan", "tenant", tenant, "err", err)
 		}
+		returnMemory() // decoding the snapshot
 		if state != nil {
 			saved := collect.DeltaLinks{Applications: state.ApplicationsLink, ServicePrincipals: state.ServicePrincipalsLink}
 			snap, links, err = collect.Delta(ctx, gc, state.Snapshot, saved, co)
@@ -85,6 +86,7 @@ func (s *incremental) Read(ctx context.Context, w Window) (*inventory.Snapshot, 
 			return nil, fmt.Errorf("collect tenant %s: %w", tenant, err)
 		}
 	}
+	returnMemory() // reading the tenant
 	if snap.Complete {
 		err := s.st.SaveDeltaState(ctx, &store.DeltaState{TenantID: tenant, ApplicationsLink: links.Applications,
 			ServicePrincipalsLink: links.ServicePrincipals, Snapshot: snap})
