@@ -50,7 +50,7 @@ type childResult struct {
 	// here is the emulator holding the whole tenant.
 	PeakRSS uint64 `json:",omitempty"`
 	// StepRSS is the highest resident set sampled in each step of the
-	// scan (steps.go), in bytes.
+	// scan (stages.go), in bytes.
 	StepRSS map[string]uint64 `json:",omitempty"`
 }
 

@@ -17,7 +17,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -26,6 +25,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -109,6 +109,7 @@ type scanRun struct {
 	wall      time.Duration // the child process, start to exit
 	rss       float64       // MiB
 	cpu       time.Duration // the child's user and system time
+	rssUpper  bool          // rss is only an upper bound (no VmHWM)
 	stats     emulator.Stats
 	requests  int
 	ru        int
@@ -218,8 +219,9 @@ func scanOnce(c config, srv *emulator.Server, client emulator.Client, ca, work s
 	}
 	r.rss = float64(r.child.PeakRSS) / (1 << 20)
 	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if r.rss == 0 {
-		return scanRun{}, errors.New("the scanner could not read its peak resident set (VmHWM in /proc/self/status)")
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && r.rss == 0 {
+		// No /proc: the rusage figure, which may be the parent's.
+		r.rss, r.rssUpper = float64(ru.Maxrss)/1024, true
 	}
 	if !r.child.Complete {
 		return scanRun{}, fmt.Errorf("scan incomplete: %s", lastLines(stderr.String(), 5))
@@ -253,9 +255,9 @@ func printSize(n int, best plan, budget int, c config, full scanRun, nr *naiveRe
 	bound := lowerBound(best, budget, c.latency)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "run\trequests\tminimum\treq/min\tRU\tmin RU\twall (read)\twall (scan)\tlower bound\tread/bound\t429s\tpeak RSS\t")
-	fmt.Fprintf(tw, "full scan\t%d\t%d\t%.3f\t%d\t%d\t%s\t%s\t%s\t%.3f\t%d\t%.0f MiB\t\n",
+	fmt.Fprintf(tw, "full scan\t%d\t%d\t%.3f\t%d\t%d\t%s\t%s\t%s\t%.3f\t%d\t%s\t\n",
 		full.requests, best.requests, float64(full.requests)/float64(best.requests), full.ru, best.ru,
-		round(full.child.Read), round(full.child.Total), round(bound), float64(full.child.Read)/float64(bound), full.throttled, full.rss)
+		round(full.child.Read), round(full.child.Total), round(bound), float64(full.child.Read)/float64(bound), full.throttled, full.rssText())
 	if nr != nil {
 		req, wall := nr.extrapolated()
 		label := "naive"
@@ -265,9 +267,9 @@ func printSize(n int, best plan, budget int, c config, full scanRun, nr *naiveRe
 		fmt.Fprintf(tw, "%s\t%d\t\t%.1fx ours\t\t\t%s\t\t\t%.1fx ours\t%d\t\t\n", label, req, float64(req)/float64(full.requests),
 			round(wall), float64(wall)/float64(full.child.Read), nr.throttled)
 	}
-	fmt.Fprintf(tw, "incremental (%d apps changed)\t%d\t\t%.1f%% of full\t%d\t\t%s\t%s\t\t\t%d\t%.0f MiB\t\n", changes,
+	fmt.Fprintf(tw, "incremental (%d apps changed)\t%d\t\t%.1f%% of full\t%d\t\t%s\t%s\t\t\t%d\t%s\t\n", changes,
 		delta.requests, 100*float64(delta.requests)/float64(full.requests), delta.ru,
-		round(delta.child.Read), round(delta.child.Total), delta.throttled, delta.rss)
+		round(delta.child.Read), round(delta.child.Total), delta.throttled, delta.rssText())
 	tw.Flush()
 	fmt.Printf("  minimum plan: %s lists, %d requests in a chain of %d pages; %d objects inventoried, %d findings\n",
 		best.name, best.requests, best.chain, full.child.Objects, full.child.Findings)
@@ -303,6 +305,15 @@ func bySteps(m map[string]uint64) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// rssText is the peak resident set, marked "≤" when only the rusage
+// figure (which may be the parent's) was to be had.
+func (r scanRun) rssText() string {
+	if r.rssUpper {
+		return fmt.Sprintf("≤%.0f MiB", r.rss)
+	}
+	return fmt.Sprintf("%.0f MiB", r.rss)
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

@@ -30,6 +30,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now stamps CollectedAt; default time.Now.
 	Now func() time.Time
+	// Interner, for Delta, is the one the base snapshot's strings were
+	// shared through (store.DeltaState's); nil shares them anew.
+	Interner *msgraph.Interner
 }
 
 // Stages reported to Options.Progress.
@@ -173,7 +176,11 @@ func newCollector(c *graph.Client, o Options) *collector {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &collector{c: c, o: o, in: msgraph.NewInterner()}
+	in := o.Interner
+	if in == nil {
+		in = msgraph.NewInterner()
+	}
+	return &collector{c: c, o: o, in: in}
 }
 
 func (col *collector) snapshot(tenantID string, started time.Time, apps []msgraph.Application, sps []msgraph.ServicePrincipal, resources []msgraph.ServicePrincipal) *inventory.Snapshot {

@@ -43,13 +43,14 @@ func Delta(ctx context.Context, c *graph.Client, base *inventory.Snapshot, links
 	col := newCollector(c, o)
 	started := col.o.Now().UTC()
 	before := c.Stats()
-	// Changes read share the strings of the base (which the store shares
-	// as it loads a snapshot; this pass costs little then).
-	for i := range base.Applications {
-		col.in.Application(&base.Applications[i])
-	}
-	for i := range base.ServicePrincipals {
-		col.in.ServicePrincipal(&base.ServicePrincipals[i])
+	if o.Interner == nil {
+		// Changes read share the strings of the base: share them first.
+		for i := range base.Applications {
+			col.in.Application(&base.Applications[i])
+		}
+		for i := range base.ServicePrincipals {
+			col.in.ServicePrincipal(&base.ServicePrincipals[i])
+		}
 	}
 
 	var (

@@ -160,6 +160,22 @@ func (n *Interner) own(s *string) {
 	*s = unsafe.String(&n.block[start], len(*s))
 }
 
+// share is ptr without the copy into a block, for values the inventory
+// reads but does not keep (a certificate's key and custom key identifier):
+// in a block they would live as long as the kept strings beside them.
+func (n *Interner) share(pp **string) {
+	if *pp == nil {
+		return
+	}
+	v := **pp
+	if u, ok := n.m[v]; ok {
+		v = u
+	} else if v != "" {
+		n.m[v] = v
+	}
+	*pp = n.ptrs.hold(v)
+}
+
 func (n *Interner) ownPtr(pp **string) {
 	if *pp == nil {
 		return
@@ -190,7 +206,7 @@ func (n *Interner) passwords(creds []PasswordCredential) {
 		c := &creds[i]
 		n.own(&c.KeyID)
 		n.ptr(&c.DisplayName)
-		n.ptr(&c.CustomKeyIdentifier)
+		n.share(&c.CustomKeyIdentifier)
 		n.ownPtr(&c.Hint)
 	}
 }
@@ -200,8 +216,8 @@ func (n *Interner) keys(creds []KeyCredential) {
 		c := &creds[i]
 		n.own(&c.KeyID)
 		n.ptr(&c.DisplayName)
-		n.ptr(&c.CustomKeyIdentifier)
-		n.ptr(&c.Key)
+		n.share(&c.CustomKeyIdentifier)
+		n.share(&c.Key)
 		n.str(&c.Type)
 		n.str(&c.Usage)
 	}

@@ -69,7 +69,9 @@ func (s *incremental) Read(ctx context.Context, w Window) (*inventory.Snapshot, 
 		returnMemory() // decoding the snapshot
 		if state != nil {
 			saved := collect.DeltaLinks{Applications: state.ApplicationsLink, ServicePrincipals: state.ServicePrincipalsLink}
-			snap, links, err = collect.Delta(ctx, gc, state.Snapshot, saved, co)
+			dco := co
+			dco.Interner = state.Interner
+			snap, links, err = collect.Delta(ctx, gc, state.Snapshot, saved, dco)
 			switch {
 			case errors.Is(err, collect.ErrDeltaExpired):
 				log.Info("delta token expired; running a full scan", "tenant", tenant, "saved", state.SavedAt, "reason", err)

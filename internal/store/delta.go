@@ -30,6 +30,9 @@ type DeltaState struct {
 	// SavedAt and Bytes (the compressed size) are set by Save and Load.
 	SavedAt time.Time
 	Bytes   int64
+	// Interner is the one Load shared the snapshot's strings through;
+	// changes applied to the snapshot share them through it too.
+	Interner *msgraph.Interner
 }
 
 // deltaChunkSize is the most compressed bytes one stored chunk holds.
@@ -208,7 +211,8 @@ func (s *Store) LoadDeltaState(ctx context.Context, tenantID string) (*DeltaStat
 		return nil, fmt.Errorf("load delta state of %s: %w", tenantID, err)
 	}
 	defer rows.Close()
-	snap, err := readBaseline(&chunkReader{rows: rows})
+	st.Interner = msgraph.NewInterner()
+	snap, err := readBaseline(&chunkReader{rows: rows}, st.Interner)
 	if err != nil {
 		return nil, fmt.Errorf("load delta state of %s: stored snapshot: %w", tenantID, err)
 	}
@@ -221,7 +225,7 @@ func (s *Store) LoadDeltaState(ctx context.Context, tenantID string) (*DeltaStat
 }
 
 // readBaseline decodes what writeBaseline wrote.
-func readBaseline(r io.Reader) (*inventory.Snapshot, error) {
+func readBaseline(r io.Reader, in *msgraph.Interner) (*inventory.Snapshot, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, err
@@ -251,7 +255,6 @@ func readBaseline(r io.Reader) (*inventory.Snapshot, error) {
 	// Decoding gives every string a copy of its own: share them object by
 	// object, as the collection that made the snapshot did, so the copies
 	// are garbage before the next object rather than at the end.
-	in := msgraph.NewInterner()
 	for i := range h.Applications {
 		var a msgraph.Application
 		if err := dec.Decode(&a); err != nil {

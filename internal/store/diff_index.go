@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -107,8 +108,8 @@ func newIDIndex(n int, id func(int) string) idIndex {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	// Stable: of items with one id, the first stays first.
-	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(id(int(a)), id(int(b))) })
+	// Of items with one id, the first comes first.
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(strings.Compare(id(int(a)), id(int(b))), cmp.Compare(a, b)) })
 	return idIndex{order: order, id: id}
 }
 

@@ -114,6 +114,29 @@ func TestCompare(t *testing.T) {
 			},
 		},
 		{
+			name: "a renamed object's removed and changed credentials name it as each scan did",
+			mutate: func(to *Record) {
+				o := &to.Tenant.Objects[0]
+				o.DisplayName = "payroll (renamed)"
+				o.Credentials[0].Hint = "Abd"
+				o.Owners = o.Owners[:1]
+			},
+			want: Diff{
+				CredentialsChanged: []CredentialChange{{Before: secret,
+					After: CredentialRef{Object: ObjectRef{Type: app.Type, ID: app.ID, AppID: app.AppID, DisplayName: "payroll (renamed)"},
+						Type: inventory.Secret, KeyID: "k-secret-1", DisplayName: "prod key", Hint: "Abd", Start: secret.Start, End: secret.End},
+					Fields: []string{"hint"}}},
+				OwnersRemoved: func() []OwnerChange {
+					var out []OwnerChange
+					for _, ow := range app.Owners[1:] {
+						out = append(out, OwnerChange{Object: appRef, Type: ow.Type, ID: ow.ID, DisplayName: ow.DisplayName,
+							UserPrincipalName: ow.UserPrincipalName, Mail: ow.Mail})
+					}
+					return out
+				}(),
+			},
+		},
+		{
 			name: "credential changed in the fields that matter",
 			mutate: func(to *Record) {
 				c := &to.Tenant.Objects[0].Credentials[0]
