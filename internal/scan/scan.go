@@ -185,9 +185,10 @@ func Build(src Source, snap *inventory.Snapshot) (*inventory.Tenant, error) {
 // steps of a scan. Each step leaves the garbage of a large tenant (the
 // read's decoding, the Graph-shaped snapshot the inventory replaced); the
 // collector frees it, but the runtime returns freed pages only slowly, so
-// the next step's allocations came on top and a 100,000-app scan peaked a
-// third above what it held. It costs one collection a step: a few hundred
-// milliseconds at that size, against minutes of reading.
+// the next step's allocations came on top of pages the system still
+// counted (20–25 MiB of a 100,000-app scan's peak). It costs one
+// collection a step: a few hundred milliseconds at that size, against
+// minutes of reading.
 func returnMemory() { debug.FreeOSMemory() }
 
 // previous is the last complete scan of tenantID, or nil.
