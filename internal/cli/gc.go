@@ -10,8 +10,9 @@ import (
 // to twice what is live before collecting. A scan of a large tenant holds
 // a lot (the Graph-shaped snapshot, then the inventory and findings) and
 // spends its time waiting on Graph's budget, not on the CPU: collecting
-// after every tenth more costs a 100,000-application scan some seconds of
-// CPU over minutes of reading and keeps its peak near what it holds.
+// after every tenth more takes half as much CPU again (a 50,000-app scan:
+// 29 s instead of 19 s over two minutes of reading, in the same wall time)
+// and two thirds of the peak memory (156 MiB instead of 237).
 const GCPercent = 10
 
 // TuneGC sets GCPercent unless GOGC is set. The command calls it once at
