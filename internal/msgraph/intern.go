@@ -92,40 +92,33 @@ func (n *Interner) ServicePrincipal(p *ServicePrincipal) {
 
 // KeyCredentials interns certificates read apart from their object.
 func (n *Interner) KeyCredentials(creds []KeyCredential) []KeyCredential {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	creds = n.keysS.pack(creds)
-	n.keys(creds)
-	return creds
+	return apart(n, &n.keysS, creds, n.keys)
 }
 
 // Owners interns owners read apart from their object.
 func (n *Interner) Owners(os []DirectoryObject) []DirectoryObject {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	os = n.ownersS.pack(os)
-	n.owners(os)
-	return os
+	return apart(n, &n.ownersS, os, n.owners)
 }
 
 // FederatedIdentityCredentials interns federated credentials read apart
 // from their application.
 func (n *Interner) FederatedIdentityCredentials(fs []FederatedIdentityCredential) []FederatedIdentityCredential {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	fs = n.ficsS.pack(fs)
-	n.fics(fs)
-	return fs
+	return apart(n, &n.ficsS, fs, n.fics)
 }
 
 // AppRoleAssignments interns grants read apart from their service
 // principal.
 func (n *Interner) AppRoleAssignments(as []AppRoleAssignment) []AppRoleAssignment {
+	return apart(n, &n.assignments, as, n.grants)
+}
+
+// apart packs a list read apart from its object into sl and interns it.
+func apart[T any](n *Interner, sl *slab[T], s []T, intern func([]T)) []T {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	as = n.assignments.pack(as)
-	n.grants(as)
-	return as
+	s = sl.pack(s)
+	intern(s)
+	return s
 }
 
 // str shares *s with every equal string interned before.
