@@ -162,8 +162,13 @@ func TestCollectRecoversFromTransientFaults(t *testing.T) {
 		{"429 without Retry-After", emulator.Faults{ThrottleRate: 0.2}},
 		{"503", emulator.Faults{UnavailableRate: 0.2, RetryAfter: "0.01"}},
 		{"504", emulator.Faults{GatewayTimeoutRate: 0.2}},
-		{"connection reset", emulator.Faults{ResetRate: 0.15}},
-		{"truncated body", emulator.Faults{TruncateRate: 0.15}},
+		// A $batch's items cannot be reset or truncated one by one, and
+		// which requests draw the faults depends on their order: one is
+		// scripted so that some fault always lands.
+		{"connection reset", emulator.Faults{ResetRate: 0.15,
+			Script: []emulator.ScriptedFault{{Path: "/v1.0/servicePrincipals", Kind: emulator.FaultReset}}}},
+		{"truncated body", emulator.Faults{TruncateRate: 0.15,
+			Script: []emulator.ScriptedFault{{Path: "/v1.0/servicePrincipals", Kind: emulator.FaultTruncate}}}},
 		{"all at once with latency", emulator.Faults{ThrottleRate: 0.05, UnavailableRate: 0.05, GatewayTimeoutRate: 0.05, ResetRate: 0.05, TruncateRate: 0.05, RetryAfter: "0.02", Latency: 2 * time.Millisecond, Jitter: 3 * time.Millisecond}},
 	}
 	for _, tt := range tests {
