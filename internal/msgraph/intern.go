@@ -153,38 +153,36 @@ func (n *Interner) own(s *string) {
 	*s = unsafe.String(&n.block[start], len(*s))
 }
 
-// share is ptr without the copy into a block, for values the inventory
-// reads but does not keep (a certificate's key and custom key identifier):
-// in a block they would live as long as the kept strings beside them.
-func (n *Interner) share(pp **string) {
-	if *pp == nil {
-		return
-	}
-	v := **pp
-	if u, ok := n.m[v]; ok {
-		v = u
-	} else if v != "" {
-		n.m[v] = v
-	}
-	*pp = n.ptrs.hold(v)
-}
+// How the target of an optional field is kept: interned (str), copied
+// for the object alone (own), or only shared, never copied into a block,
+// for values the inventory reads but does not keep (a certificate's key
+// and custom key identifier), which in a block would live as long as the
+// kept strings beside them.
+const (
+	interned = iota
+	owned
+	sharedOnly
+)
 
-func (n *Interner) ownPtr(pp **string) {
+// ptr keeps the target of an optional field as how says and moves it into
+// an array.
+func (n *Interner) ptr(pp **string, how int) {
 	if *pp == nil {
 		return
 	}
 	v := **pp
-	n.own(&v)
-	*pp = n.ptrs.hold(v)
-}
-
-// ptr interns the target of an optional field and moves it into an array.
-func (n *Interner) ptr(pp **string) {
-	if *pp == nil {
-		return
+	switch how {
+	case interned:
+		n.str(&v)
+	case owned:
+		n.own(&v)
+	default:
+		if u, ok := n.m[v]; ok {
+			v = u
+		} else if v != "" {
+			n.m[v] = v
+		}
 	}
-	v := **pp
-	n.str(&v)
 	*pp = n.ptrs.hold(v)
 }
 
@@ -198,9 +196,9 @@ func (n *Interner) passwords(creds []PasswordCredential) {
 	for i := range creds {
 		c := &creds[i]
 		n.own(&c.KeyID)
-		n.ptr(&c.DisplayName)
-		n.share(&c.CustomKeyIdentifier)
-		n.ownPtr(&c.Hint)
+		n.ptr(&c.DisplayName, interned)
+		n.ptr(&c.CustomKeyIdentifier, sharedOnly)
+		n.ptr(&c.Hint, owned)
 	}
 }
 
@@ -208,9 +206,9 @@ func (n *Interner) keys(creds []KeyCredential) {
 	for i := range creds {
 		c := &creds[i]
 		n.own(&c.KeyID)
-		n.ptr(&c.DisplayName)
-		n.share(&c.CustomKeyIdentifier)
-		n.share(&c.Key)
+		n.ptr(&c.DisplayName, interned)
+		n.ptr(&c.CustomKeyIdentifier, sharedOnly)
+		n.ptr(&c.Key, sharedOnly)
 		n.str(&c.Type)
 		n.str(&c.Usage)
 	}
@@ -236,7 +234,7 @@ func (n *Interner) fics(fs []FederatedIdentityCredential) {
 		n.str(&f.Name)
 		n.str(&f.Issuer)
 		n.strs(f.Audiences)
-		n.ptr(&f.Description)
+		n.ptr(&f.Description, interned)
 	}
 }
 
